@@ -1,0 +1,182 @@
+"""Typed, frozen run configs read from TOML; a bad file fails with one line naming the file and the key.
+
+A config file is the whole run: every value that changes the numbers is in it. Keys that take a list of
+values under `[sweep]` make one run per combination (Cartesian product), all in one results file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import itertools
+import json
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A config problem, already phrased as `file: key 'x': what is wrong`."""
+
+
+# Valid choices of the string fields; the model families are data, looked up here by name.
+TARGETS = ("gaussian", "unit", "orthonormal", "ones")
+INITS = ("gaussian", "zeros")
+OPTIMIZERS = ("gd", "adam")
+DEVICES = ("cpu", "cuda")
+DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class SCurveConfig:
+    """Target T = Σ_l s_l a_l⁽¹⁾⊗…⊗a_l⁽ⁿ⁾ learned by T̃ = Σ_m ã_m⁽¹⁾⊗…⊗ã_m⁽ⁿ⁾ with loss ½‖T − T̃‖²."""
+    # task
+    order: int                      # n: factors per component; 1 = scalar/vector baseline, 2 = matrix
+    rank: int                       # k: target components
+    N: int                          # length of every vector
+    lr: float                       # learning rate η
+    steps: int                      # optimiser steps
+    seeds: int                      # seeds trained together as one batch
+    model_rank: int | None = None   # k̃: learned components; None means k̃ = k
+    target: str = "unit"            # a_l distribution: one of TARGETS
+    target_std: float | None = None  # entry std for target="gaussian"; None means 1/√N (norm ≈ 1)
+    weights: list[float] = field(default_factory=list)  # s_l; empty means all ones
+    init: str = "gaussian"          # ã_m distribution: one of INITS
+    init_std: float = 0.01          # σ: entry std of the learned vectors at step 0
+    # training
+    optimizer: str = "gd"           # one of OPTIMIZERS
+    seed: int = 0                   # first seed; seeds seed … seed+seeds-1
+    record_points: int = 300        # size of the log-spaced step grid (0 and `steps` always included)
+    dtype: str = "float64"
+    device: str = "cpu"
+    # sweep: key -> list of values; one run per combination
+    sweep: dict = field(default_factory=dict)
+    family: str = "scurve"
+
+    def __post_init__(self):
+        _positive(self, "order", "rank", "N", "lr", "steps", "seeds", "record_points")
+        if self.order > 6:
+            raise ValueError("order: must be at most 6 (the loss uses (2k)^n-entry tensors)")
+        if self.model_rank is not None:
+            _positive(self, "model_rank")
+        _choice(self, target=TARGETS, init=INITS, optimizer=OPTIMIZERS, device=DEVICES, dtype=DTYPES)
+        if self.weights and len(self.weights) != self.rank:
+            raise ValueError(f"weights: must list one weight per target component ({self.rank}), "
+                             f"got {len(self.weights)}")
+        if self.target == "orthonormal" and self.rank > self.N:
+            raise ValueError(f"rank: orthonormal targets need rank <= N ({self.N}), got {self.rank}")
+        if self.init_std < 0 or (self.target_std is not None and self.target_std <= 0):
+            raise ValueError("init_std: must be >= 0" if self.init_std < 0 else "target_std: must be > 0")
+
+    @property
+    def k_model(self) -> int:
+        return self.rank if self.model_rank is None else self.model_rank
+
+    def runs(self) -> list[SCurveConfig]:
+        return expand_sweep(self)
+
+
+def _positive(cfg, *names):
+    for name in names:
+        if getattr(cfg, name) <= 0:
+            raise ValueError(f"{name}: must be > 0, got {getattr(cfg, name)}")
+
+
+def _choice(cfg, **choices):
+    for name, valid in choices.items():
+        if getattr(cfg, name) not in valid:
+            raise ValueError(f"{name}: must be one of {', '.join(valid)}; got {getattr(cfg, name)!r}")
+
+
+FAMILIES: dict[str, type] = {"scurve": SCurveConfig}  # other task families register themselves here
+
+
+def expand_sweep(cfg) -> list:
+    """One config per combination of the `[sweep]` lists, in the order the keys are written."""
+    keys = list(cfg.sweep)
+    return [dataclasses.replace(cfg, sweep={}, **dict(zip(keys, combo)))
+            for combo in itertools.product(*(cfg.sweep[k] for k in keys))]
+
+
+def _type_ok(value, hint) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, h) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return isinstance(value, list) and all(_type_ok(v, item) for v in value)
+    if hint is float:  # TOML writes 1 for 1.0; accept ints where floats are meant, never bools
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is dict:
+        return isinstance(value, dict)
+    return isinstance(value, hint)
+
+
+def _type_name(hint) -> str:
+    return str(hint).replace("typing.", "").replace("<class '", "").replace("'>", "")
+
+
+def build(cls, data: dict, where: str):
+    """Check keys and types of `data` against dataclass `cls`, then construct it (running its checks)."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        if key not in fields:
+            close = difflib.get_close_matches(key, list(fields), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (valid keys: {', '.join(fields)})"
+            raise ConfigError(f"{where}: key '{key}': unknown key{hint}")
+        if not _type_ok(value, hints[key]):
+            raise ConfigError(f"{where}: key '{key}': expected {_type_name(hints[key])}, "
+                              f"got {type(value).__name__} {value!r}")
+    missing = [n for n, f in fields.items() if n not in data
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise ConfigError(f"{where}: key '{missing[0]}': required key is missing")
+    for key, values in data.get("sweep", {}).items():
+        if key not in fields or key in ("sweep", "family"):
+            raise ConfigError(f"{where}: key 'sweep.{key}': not a sweepable key")
+        if not isinstance(values, list) or not values:
+            raise ConfigError(f"{where}: key 'sweep.{key}': expected a non-empty list of values")
+        for v in values:
+            if not _type_ok(v, hints[key]):
+                raise ConfigError(f"{where}: key 'sweep.{key}': expected a list of "
+                                  f"{_type_name(hints[key])}, got {v!r}")
+    try:
+        cfg = cls(**data)
+        if hasattr(cfg, "sweep"):
+            expand_sweep(cfg)  # every sweep member passes the same checks
+    except ValueError as err:  # __post_init__ messages start with the key name
+        key, _, msg = str(err).partition(": ")
+        raise ConfigError(f"{where}: key '{key}': {msg}") from None
+    return cfg
+
+
+def load(path: str | Path):
+    """Read a config file into its family's dataclass, or raise ConfigError naming file and key."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: malformed TOML: {err}") from None
+    family = data.get("family", "scurve")
+    if family not in FAMILIES:
+        raise ConfigError(f"{path}: key 'family': must be one of {', '.join(FAMILIES)}; got {family!r}")
+    return build(FAMILIES[family], data, str(path))
+
+
+def as_dict(cfg) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def config_hash(cfg) -> str:
+    """Short hash of every field: two configs with the same hash give the same numbers."""
+    blob = json.dumps(as_dict(cfg), sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]

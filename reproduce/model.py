@@ -1,0 +1,124 @@
+"""The sum-of-outer-products family: sampling, Gram-form gradients and an accurate loss.
+
+Notation (FIGURES.md §1): a factor f ∈ 1..n holds the target vectors a_l⁽ᶠ⁾ as columns of A_f, shape
+(batch, N, k), and the learned vectors ã_m⁽ᶠ⁾ as columns of M_f, shape (batch, N, k̃). The target is
+T = Σ_l s_l ⊗_f a_l⁽ᶠ⁾ and the model T̃ = Σ_m ⊗_f ã_m⁽ᶠ⁾.
+
+The loss and its gradients depend on the vectors only through the k̃×k and k̃×k̃ Gram matrices of each
+factor (FIGURES.md §1.6), so training never builds the N^n tensor.
+"""
+from __future__ import annotations
+
+import torch
+
+LETTERS = "ijklmn"  # one einsum index per factor (order ≤ 6)
+
+
+def _target_gaussian(cfg, N, k, g):
+    std = cfg.target_std if cfg.target_std is not None else N ** -0.5  # ‖a‖ ≈ 1
+    return torch.randn(N, k, generator=g, dtype=torch.float64) * std
+
+
+def _target_unit(cfg, N, k, g):
+    a = torch.randn(N, k, generator=g, dtype=torch.float64)
+    return a / a.norm(dim=0)
+
+
+def _target_orthonormal(cfg, N, k, g):
+    q, r = torch.linalg.qr(torch.randn(N, k, generator=g, dtype=torch.float64))
+    return q * torch.sign(torch.diagonal(r))  # sign fix makes the draw unique
+
+
+def _target_ones(cfg, N, k, g):
+    return torch.ones(N, k, dtype=torch.float64)
+
+
+TARGETS = {"gaussian": _target_gaussian, "unit": _target_unit,
+           "orthonormal": _target_orthonormal, "ones": _target_ones}
+INITS = {"gaussian": lambda cfg, N, k, g: torch.randn(N, k, generator=g, dtype=torch.float64) * cfg.init_std,
+         "zeros": lambda cfg, N, k, g: torch.zeros(N, k, dtype=torch.float64)}
+
+
+def sample(cfg, seed: int):
+    """Targets and initial learned vectors of one seed, drawn on the CPU so every device sees the same.
+
+    Targets are drawn first, so runs that differ only in init_std share their targets seed by seed.
+    """
+    g = torch.Generator().manual_seed(seed)
+    targets = [TARGETS[cfg.target](cfg, cfg.N, cfg.rank, g) for _ in range(cfg.order)]
+    learned = [INITS[cfg.init](cfg, cfg.N, cfg.k_model, g) for _ in range(cfg.order)]
+    return targets, learned
+
+
+def component_weights(cfg) -> torch.Tensor:
+    return torch.tensor(cfg.weights or [1.0] * cfg.rank, dtype=torch.float64)
+
+
+def to_span(targets, learned):
+    """Exact coordinates in an orthonormal basis of span(targets ∪ learned), per factor.
+
+    Every gradient-descent update is a combination of target and learned vectors, so the learned vectors
+    never leave this ≤ (k + k̃)-dimensional space: training there is exact and costs nothing in N.
+    Inner products and norms are unchanged by the orthonormal change of basis.
+    """
+    out_t, out_l = [], []
+    for A, M in zip(targets, learned):
+        Q, _ = torch.linalg.qr(torch.cat([A, M], dim=-1))
+        out_t.append(Q.mT @ A)
+        out_l.append(Q.mT @ M)
+    return out_t, out_l
+
+
+def grams(targets, learned):
+    """Per factor: ⟨ã_m, a_l⟩ (batch, k̃, k) and ⟨ã_m, ã_l⟩ (batch, k̃, k̃)."""
+    return [M.mT @ A for A, M in zip(targets, learned)], [M.mT @ M for M in learned]
+
+
+def products_excluding(mats):
+    """For each factor f, the elementwise product of the other factors' matrices (ones when n = 1)."""
+    if len(mats) == 1:
+        return [torch.ones_like(mats[0])]
+    out = []
+    for f in range(len(mats)):
+        others = mats[:f] + mats[f + 1:]
+        prod = others[0]
+        for other in others[1:]:
+            prod = prod * other
+        out.append(prod)
+    return out
+
+
+def neg_grads(weighted_targets, learned, g_mt, g_mm):
+    """−∂L/∂ã_m⁽ᶠ⁾ = Σ_l s_l a_l⁽ᶠ⁾ Π_{g≠f}⟨a_l⁽ᵍ⁾, ã_m⁽ᵍ⁾⟩ − Σ_l ã_l⁽ᶠ⁾ Π_{g≠f}⟨ã_l⁽ᵍ⁾, ã_m⁽ᵍ⁾⟩.
+
+    `weighted_targets` are the A_f with column l scaled by s_l (precomputed once per run).
+    """
+    p_mt, p_mm = products_excluding(g_mt), products_excluding(g_mm)
+    return [torch.baddbmm(As @ pt.mT, M, pm, alpha=-1.0)
+            for As, M, pt, pm in zip(weighted_targets, learned, p_mt, p_mm)]
+
+
+def dense(factors, weights=None) -> torch.Tensor:
+    """Σ_c w_c ⊗_f x_c⁽ᶠ⁾ as a dense (batch, r_1, …, r_n) tensor from factors of shape (batch, r_f, c)."""
+    n = len(factors)
+    first = factors[0] if weights is None else factors[0] * weights
+    spec = ",".join(f"b{LETTERS[f]}z" for f in range(n)) + "->b" + LETTERS[:n]
+    return torch.einsum(spec, first, *factors[1:])
+
+
+def exact_loss(targets, learned, weights) -> torch.Tensor:
+    """½‖T − T̃‖² per batch element, accurate to ~1e-16 of each tensor entry, however small the loss.
+
+    The Gram form ½Σ[ΠG_TT − 2ΠG_MT + ΠG_MM] cancels catastrophically near convergence (relative error
+    ~1e-16·‖T‖²/L), so instead the residual is built densely in an orthonormal basis of each factor's
+    span(targets ∪ learned): at most (k + k̃)^n entries, and exact like the N^n tensor it stands for.
+    """
+    coords = []
+    for A, M in zip(targets, learned):
+        both = torch.cat([A, M], dim=-1)
+        Q, _ = torch.linalg.qr(both)
+        coords.append(Q.mT @ both)
+    signed = torch.cat([weights, -torch.ones(learned[0].shape[-1], dtype=weights.dtype,
+                                             device=weights.device)])
+    residual = dense(coords, signed)
+    return 0.5 * residual.pow(2).flatten(1).sum(1)

@@ -1,0 +1,11 @@
+"""Every folder the package reads or writes, resolved from this file's location (no other path literals)."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "data" / "configs"      # one TOML per training run, named by figure stem
+RESULTS = ROOT / "data" / "results"      # generated: curves (.npz), provenance (.json), claims.csv
+FIGURES = ROOT / "paper" / "figures"     # generated: one PNG + PDF per figure stem
+PAPER = ROOT / "paper"                   # the report's notebook source and its rendered HTML
+BASELINES = ROOT / "tests" / "baselines" # committed regression baselines (pytest-regressions CSV)
+BUMP_RULE = ROOT / "data" / "bump.toml"  # the one definition of a "bump" (thresholds)
+CLAIMS = RESULTS / "claims.csv"

@@ -1,0 +1,117 @@
+"""Results files: `<stem>.npz` (curves, numpy-readable, byte-identical for identical numbers) and
+`<stem>.json` (provenance). Every file lands atomically: written under a temporary name, then renamed.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, config, paths
+
+
+@contextlib.contextmanager
+def atomic(path: Path):
+    """Yield a temporary path beside `path`; rename it into place only if the block succeeds.
+
+    An interrupted step leaves at most a hidden `.name.tmp-PID` file, which make never takes as finished.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]):
+    """np.savez stamps the wall-clock time into the zip; a fixed stamp makes equal data equal bytes."""
+    with atomic(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+        for name, arr in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with zf.open(info, "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.ascontiguousarray(arr), allow_pickle=False)
+
+
+def write_text(path: Path, text: str):
+    with atomic(path) as tmp:
+        tmp.write_text(text)
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True,
+                             text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=paths.ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "") if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance(cfg, wall_s: float, threads: int, extra: dict | None = None) -> dict:
+    import torch
+    return {
+        "config": config.as_dict(cfg),
+        "config_hash": config.config_hash(cfg),
+        "runs": [{k: config.as_dict(r)[k] for k in cfg.sweep} for r in config.expand_sweep(cfg)],
+        "versions": {"reproduce": __version__, "python": platform.python_version(),
+                     "torch": torch.__version__, "numpy": np.__version__},
+        "git_commit": git_commit(),
+        "threads": threads,
+        "device": cfg.device,
+        "wall_seconds": round(wall_s, 3),  # timing field: the only one that differs between reruns
+        **(extra or {}),
+    }
+
+
+def save(stem: str, cfg, runs: list[dict], meta: dict, out_dir: Path = paths.RESULTS) -> Path:
+    """Write provenance first and the curves last: the .npz is make's target, so it means "finished"."""
+    out_dir = Path(out_dir)
+    write_text(out_dir / f"{stem}.json", json.dumps(meta, indent=2) + "\n")
+    arrays = {f"r{i}_{key}": value for i, run in enumerate(runs) for key, value in run.items()}
+    write_npz(out_dir / f"{stem}.npz", arrays)
+    return out_dir / f"{stem}.npz"
+
+
+@dataclass
+class Run:
+    cfg: object          # the run's own config (sweep values filled in)
+    data: dict           # arrays: step, seed, loss, overlap, norm, target_gram, weights
+
+    def __getattr__(self, key):
+        try:
+            return self.data[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+@dataclass
+class Results:
+    stem: str
+    cfg: object
+    runs: list[Run]
+    meta: dict
+
+
+def load(stem: str, results_dir: Path = paths.RESULTS) -> Results:
+    results_dir = Path(results_dir)
+    meta = json.loads((results_dir / f"{stem}.json").read_text())
+    cfg = config.build(config.FAMILIES[meta["config"].get("family", "scurve")], meta["config"],
+                       f"{stem}.json")
+    with np.load(results_dir / f"{stem}.npz") as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    runs = []
+    for i, run_cfg in enumerate(config.expand_sweep(cfg)):
+        prefix = f"r{i}_"
+        runs.append(Run(run_cfg, {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}))
+    return Results(stem, cfg, runs, meta)

@@ -1,0 +1,46 @@
+"""Closed forms and gradient-flow ODEs that the figures overlay on the trained curves (FIGURES.md §1)."""
+from __future__ import annotations
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+
+def gd_linear_loss(loss0: float, lr: float, step: np.ndarray) -> np.ndarray:
+    """Scalar/vector target under GD: each step scales the residual by (1 − η), so L_t = L₀(1−η)^{2t}."""
+    return loss0 * (1.0 - lr) ** (2 * np.asarray(step, dtype=float))
+
+
+def rank1_flow(x0, y0, p0, q0, na2, nb2, t):
+    """Gradient flow of the rank-1 task in the reduced variables x=a·ã, y=b·b̃, p=‖ã‖², q=‖b̃‖².
+
+    dx/dt = ‖a‖²y − xq, dy/dt = ‖b‖²x − yp, dp/dt = dq/dt = 2xy − 2pq (closed and exact for the flow);
+    L = ½(‖a‖²‖b‖² − 2xy + pq). Solved with scipy's LSODA at tight tolerances; t is time (step × η).
+    """
+    def rhs(_, s):
+        x, y, p, q = s
+        return [na2 * y - x * q, nb2 * x - y * p, 2 * x * y - 2 * p * q, 2 * x * y - 2 * p * q]
+
+    sol = solve_ivp(rhs, (0.0, float(np.max(t))), [x0, y0, p0, q0], method="LSODA", t_eval=t,
+                    rtol=1e-10, atol=1e-14)
+    if not sol.success:
+        raise RuntimeError(f"rank-1 ODE solve failed: {sol.message}")
+    x, y, p, q = sol.y
+    # The ½(‖a‖²‖b‖² − 2xy + pq) form cancels near convergence: floor at the round-off of its terms.
+    loss = np.maximum(0.5 * (na2 * nb2 - 2 * x * y + p * q), 1e-16 * na2 * nb2)
+    return dict(x=x, y=y, p=p, q=q, loss=loss)
+
+
+def rank1_flow_from_run(run, seed_index: int):
+    """rank1_flow started from one recorded seed's step-0 state, evaluated at that run's steps."""
+    ov, nm, gram = run.overlap[seed_index, 0], run.norm[seed_index, 0], run.target_gram[seed_index]
+    return rank1_flow(ov[0, 0, 0], ov[1, 0, 0], nm[0, 0] ** 2, nm[1, 0] ** 2, gram[0, 0, 0], gram[1, 0, 0],
+                      run.cfg.lr * run.step.astype(float))
+
+
+def order_n_plateau(sigma, order: int, lr: float):
+    """Steps to the end of the plateau from initial overlap x₀ = σ with unit targets (FIGURES.md §1.4):
+    n = 2: ln(1/x₀)/η (exponential growth); n ≥ 3: 1/((n−2)·η·x₀^{n−2}) (finite-time blow-up of ẋ = x^{n−1})."""
+    sigma = np.asarray(sigma, dtype=float)
+    if order == 2:
+        return np.log(1 / sigma) / lr
+    return 1.0 / ((order - 2) * lr * sigma ** (order - 2))

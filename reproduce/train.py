@@ -1,0 +1,116 @@
+"""One trainer for every S-curve figure: full-batch GD (or Adam) on every seed of a run at once.
+
+    python -m reproduce train data/configs/fig03_rank1_loss.toml
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import model
+
+THREADS = 1  # tiny batched matmuls: one thread is fastest and makes every reduction order fixed
+DIVERGENCE_FACTOR = 1e6  # a loss this many times its start means the step size is too large
+BATCHABLE = ("init_std", "seed", "seeds")  # runs differing only in these train in one batch
+
+
+class TrainingDiverged(RuntimeError):
+    pass
+
+
+def step_grid(steps: int, points: int) -> np.ndarray:
+    """Log-spaced record steps: always 0 and `steps`, every early step, ~`points` in all."""
+    grid = np.unique(np.round(np.geomspace(1, steps, max(points - 1, 1))).astype(np.int64))
+    return np.concatenate([[0], grid]) if steps > 0 else np.array([0])
+
+
+def _dtype(cfg):
+    return getattr(torch, cfg.dtype)
+
+
+def train_batch(cfg, targets, learned, weights, desc="train"):
+    """Train one batch; targets/learned are per-factor lists of (batch, N, ·) tensors on the device.
+
+    Returns numpy arrays on the log grid: loss (B, S), overlap (B, S, n, k̃, k), norm (B, S, n, k̃).
+    """
+    grid = step_grid(cfg.steps, cfg.record_points)
+    if cfg.optimizer == "gd":
+        targets, learned = model.to_span(targets, learned)  # exact for GD, see model.to_span
+    weighted = [A * weights for A in targets]
+    opt = torch.optim.Adam(learned, lr=cfg.lr) if cfg.optimizer == "adam" else None
+    B, n, k, km = targets[0].shape[0], cfg.order, cfg.rank, cfg.k_model
+    loss = torch.empty(B, len(grid), dtype=targets[0].dtype, device=targets[0].device)
+    overlap = torch.empty(B, len(grid), n, km, k, dtype=loss.dtype, device=loss.device)
+    norm = torch.empty(B, len(grid), n, km, dtype=loss.dtype, device=loss.device)
+    bar = tqdm(total=cfg.steps, desc=desc, disable=not sys.stderr.isatty(), leave=False)
+    r = 0
+    for t in range(cfg.steps + 1):
+        g_mt, g_mm = model.grams(targets, learned)
+        if t == grid[r]:
+            loss[:, r] = model.exact_loss(targets, learned, weights)
+            overlap[:, r] = torch.stack(g_mt, dim=1)
+            norm[:, r] = torch.stack([torch.diagonal(g, dim1=-2, dim2=-1) for g in g_mm], 1).sqrt()
+            r += 1
+            bar.update(t - bar.n)
+        if t == cfg.steps:
+            break
+        grads = model.neg_grads(weighted, learned, g_mt, g_mm)
+        if opt is None:
+            for M, g in zip(learned, grads):
+                M.add_(g, alpha=cfg.lr)
+        else:
+            for M, g in zip(learned, grads):
+                M.grad = -g
+            opt.step()
+    bar.close()
+    return grid, loss.cpu().numpy(), overlap.cpu().numpy(), norm.cpu().numpy()
+
+
+def check_finite(where: str, grid, loss, seeds):
+    """Raise TrainingDiverged naming the seed and step where the loss first blew up."""
+    bad = ~np.isfinite(loss) | (loss > DIVERGENCE_FACTOR * np.maximum(loss[:, :1], 1e-300))
+    if bad.any():
+        b, s = np.argwhere(bad)[np.argmin(np.argwhere(bad)[:, 1])]
+        raise TrainingDiverged(f"{where}: training diverged (loss {loss[b, s]:.3g}) at step {grid[s]} "
+                               f"for seed {seeds[b]}; lower 'lr'")
+
+
+def _group_key(run):
+    return tuple((f.name, repr(getattr(run, f.name))) for f in dataclasses.fields(run)
+                 if f.name not in BATCHABLE)
+
+
+def train_config(cfg, where: str = "config") -> list[dict]:
+    """Train every run of a config (its sweep); runs that differ only in init scale or seeds share a batch."""
+    torch.set_num_threads(THREADS)
+    runs = cfg.runs()
+    groups: dict[tuple, list[int]] = {}
+    for i, run in enumerate(runs):
+        groups.setdefault(_group_key(run), []).append(i)
+    out: list[dict] = [{} for _ in runs]
+    for members in groups.values():
+        first = runs[members[0]]
+        seeds, draws = [], []
+        for i in members:
+            for s in range(runs[i].seed, runs[i].seed + runs[i].seeds):
+                seeds.append(s)
+                draws.append(model.sample(runs[i], s))
+        dev, dt = torch.device(first.device), _dtype(first)
+        stack = lambda which, f: torch.stack([d[which][f] for d in draws]).to(dev, dt)
+        targets = [stack(0, f) for f in range(first.order)]
+        learned = [stack(1, f) for f in range(first.order)]
+        weights = model.component_weights(first).to(dev, dt)
+        grid, loss, overlap, norm = train_batch(first, targets, learned, weights, desc=where)
+        check_finite(where, grid, loss, seeds)
+        gram = torch.stack([torch.stack([A.mT @ A for A in d[0]]) for d in draws]).numpy()
+        start = 0
+        for i in members:
+            sl = slice(start, start + runs[i].seeds)
+            start += runs[i].seeds
+            out[i] = dict(step=grid, seed=np.array(seeds[sl]), loss=loss[sl], overlap=overlap[sl],
+                          norm=norm[sl], target_gram=gram[sl], weights=weights.cpu().numpy())
+    return out

@@ -1,0 +1,35 @@
+"""Regression tests: the table each figure draws equals its committed baseline (tests/baselines/<stem>.csv).
+
+`make regen` rewrites the baselines on purpose; `make test` only compares, and fails when one is missing.
+"""
+import pandas as pd
+import pytest
+
+from reproduce import figures, paths
+
+# Tolerances per figure and column. The S-curve runs train in float64 with fixed seeds and one thread:
+# on one machine they repeat bit for bit; across BLAS builds round-off (~1e-16) is amplified through
+# the saddle by at most ~1e4, hence rtol 1e-9. Losses near the round-off floor (~1e-31 absolute, far
+# below any plotted decade) carry no relative meaning, hence a small atol on losses.
+S_CURVE = {"loss": dict(rtol=1e-9, atol=1e-20), "inner_product": dict(rtol=1e-9, atol=1e-12),
+           "norm": dict(rtol=1e-9, atol=1e-12), "value": dict(rtol=1e-9, atol=1e-12)}
+TOLERANCES = {stem: S_CURVE for stem in figures.FIGURE_IDS if not stem.startswith("figG")}
+# (grokking figures add their own entries below: float32 model, see reproduce/grokking.py)
+DEFAULT = dict(rtol=1e-12, atol=0.0)  # any column not listed: steps, seeds, indices are exact
+
+
+def baseline_path(stem):
+    return paths.BASELINES / f"{stem}.csv"
+
+
+def check(dataframe_regression, stem, data: pd.DataFrame, regen: bool):
+    if not regen and not baseline_path(stem).exists():
+        pytest.fail(f"{stem}: no baseline {baseline_path(stem)}; create it on purpose with `make regen`")
+    dataframe_regression.check(data.reset_index(drop=True), fullpath=baseline_path(stem),
+                               tolerances=TOLERANCES.get(stem, {}), default_tolerance=DEFAULT)
+
+
+@pytest.mark.parametrize("stem", figures.FIGURE_IDS)
+def test_figure_data(stem, dataframe_regression, regen):
+    mod = figures.module(stem)
+    check(dataframe_regression, stem, mod.figure_data(figures.load_for(stem)), regen)
