@@ -89,3 +89,9 @@ def find_bumps(run, rule: BumpRule):
 def peak_values(run) -> np.ndarray:
     """The peak |inner product| of every (seed, factor, learned, target) curve, flattened."""
     return np.abs(run.overlap).max(axis=1).ravel()
+
+
+def component_strength(run) -> np.ndarray:
+    """⟨T̃, ⊗_f a_l⁽ᶠ⁾⟩ = Σ_m Π_f ⟨ã_m⁽ᶠ⁾, a_l⁽ᶠ⁾⟩, shape (seeds, steps, k): how much of target component l
+    the model holds (equal to its weight s_l once learned, for orthonormal targets)."""
+    return np.prod(run.overlap, axis=2).sum(axis=2)

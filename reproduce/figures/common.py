@@ -44,6 +44,12 @@ def claim(claim_id, figure_id, statement, measured, expected, passed) -> dict:
                 measured=measured, expected=expected, passed=bool(passed))
 
 
+def source(stem: str) -> str:
+    """The figure's source tag (its module's SOURCE), for captions shared between figure modules."""
+    from . import module
+    return module(stem).SOURCE
+
+
 def settings(cfg, *names) -> str:
     """'N=100, lr=0.1, …' for a caption, straight from the config."""
     return ", ".join(f"{n}={getattr(cfg, n)}" for n in names)

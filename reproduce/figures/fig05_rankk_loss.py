@@ -1,0 +1,81 @@
+"""Figure 5 — rank-k targets, k ∈ {1, 2, 4, 8}: loss vs step; how plateau and drop change with rank.
+
+    python -m reproduce plot fig05_rankk_loss
+"""
+import numpy as np
+import pandas as pd
+
+from .. import analysis
+from .common import claim, settings, subplots, sweep_colors
+
+SOURCE = "reconstructed: post [U→S], rank-k 'Loss vs Step' (ranks, N, σ are this package's choice)"
+LEVELS = {"t90": 0.9, "t50": 0.5, "t10": 0.1}  # loss / L0 levels that mark plateau end, middle, end of drop
+
+
+def _runs(res):
+    return sorted(res.runs, key=lambda r: r.cfg.rank)
+
+
+def _times(run):
+    rel = run.loss / run.loss[:, :1]
+    return {name: np.array([analysis.first_crossing(run.step, r, lvl) for r in rel])
+            for name, lvl in LEVELS.items()}
+
+
+def summary(res) -> pd.DataFrame:
+    """Per rank: median plateau end t90, halving step t50, and relative drop width (t10 − t90)/t50."""
+    rows = []
+    for run in _runs(res):
+        t = _times(run)
+        rows.append(dict(rank=run.cfg.rank, t90=np.median(t["t90"]), t50=np.median(t["t50"]),
+                         t10=np.median(t["t10"]), width=np.median((t["t10"] - t["t90"]) / t["t50"])))
+    return pd.DataFrame(rows)
+
+
+def figure_data(res) -> pd.DataFrame:
+    frames = [pd.DataFrame({"rank": run.cfg.rank, "seed": run.seed[b], "step": run.step,
+                            "loss": run.loss[b], "relative_loss": run.loss[b] / run.loss[b, 0]})
+              for run in _runs(res) for b in range(run.loss.shape[0])]
+    return pd.DataFrame(pd.concat(frames, ignore_index=True))
+
+
+def plot(res, data):
+    fig, (ax, ax2) = subplots(2, width=4.4)
+    ranks = sorted(data["rank"].unique())
+    colors = dict(zip(ranks, sweep_colors(len(ranks))))
+    for k, d in data.groupby("rank"):
+        for seed, s in d.groupby("seed"):
+            ax.plot(s.step, s.relative_loss, color=colors[k], lw=0.6, alpha=0.35)
+        med = d.groupby("step").relative_loss.median()
+        ax.plot(med.index, med.values, color=colors[k], lw=2, label=f"k = {k} (median)")
+    ax.set(xlabel="step", ylabel="loss / initial loss", xlim=(0, 150), title="Rank k: loss vs step")
+    ax.legend()
+    s = summary(res)
+    ax2.plot(s["rank"], s.t90, "o-", label="plateau end t₉₀ (loss at 90 %)")
+    ax2.plot(s["rank"], s.t10 - s.t90, "s-", label="drop duration t₁₀ − t₉₀")
+    ax2.set(xscale="log", xlabel="rank k", ylabel="steps (median over seeds)",
+            title="Higher rank: shorter plateau, slower drop")
+    ax2.minorticks_off()
+    ax2.set_xticks(ranks, [str(k) for k in ranks])
+    ax2.legend()
+    return fig
+
+
+def caption(res):
+    s = summary(res)
+    per_k = "; ".join(f"k={int(r['rank'])}: t90={r.t90:.0f}, width={r.width:.2f}" for _, r in s.iterrows())
+    return (f"{res.stem} — {SOURCE}. Left: loss over initial loss for every seed (thin) and the median "
+            f"(thick). Right: median step at which the loss reaches 90 % of its start, and the steps from "
+            f"90 % to 10 %. Per rank: {per_k} (width = (t10 − t90)/t50). Targets a_l, b_l with entries "
+            f"N(0, 1/N). Settings: {settings(res.cfg, 'N', 'target', 'init_std', 'lr', 'steps', 'seeds')}.")
+
+
+def claims(res):
+    s = summary(res)
+    shorter = bool(np.all(np.diff(s.t90) < 0))
+    blurrier = bool(np.all(np.diff(s.width) > 0))
+    fmt = lambda col: ", ".join(f"{v:.2f}" for v in s[col])  # noqa: E731
+    return [claim("Q4_plateau", res.stem, "the plateau shortens as rank grows (median t90 falls with k)",
+                  f"t90 by k={list(s['rank'])}: {fmt('t90')}", "strictly decreasing", shorter),
+            claim("Q4_sharpness", res.stem, "the drop is less sharp as rank grows ((t10-t90)/t50 rises)",
+                  f"width by k={list(s['rank'])}: {fmt('width')}", "strictly increasing", blurrier)]
