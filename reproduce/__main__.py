@@ -17,7 +17,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from . import __version__, paths  # noqa: E402
-from .config import ConfigError  # noqa: E402
+from .errors import ConfigError, TrainingDiverged  # noqa: E402
 
 
 def _require_torch():
@@ -28,8 +28,10 @@ def _require_torch():
 
 
 def cmd_train(args):
-    from . import config, results
-    cfg = config.load(args.config)
+    from . import config
+    cfg = config.load(args.config)  # before importing torch: a bad file fails in a blink
+    _require_torch()
+    from . import results
     overrides = {k: v for k, v in (("steps", args.steps), ("device", args.device)) if v is not None}
     if overrides:  # smoke runs only; the file stays the description of the real run
         try:
@@ -98,8 +100,6 @@ def main(argv=None):
     p = sub.add_parser("report", help="execute paper/s_curves.py into paper/report.html")
     p.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
-    _require_torch()
-    from .train import TrainingDiverged
     try:
         args.func(args)
     except (ConfigError, TrainingDiverged) as err:

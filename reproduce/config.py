@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import importlib
 import itertools
 import json
 import tomllib
@@ -16,9 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-class ConfigError(ValueError):
-    """A config problem, already phrased as `file: key 'x': what is wrong`."""
+from .errors import ConfigError  # noqa: F401  (raised here, imported from here by callers)
 
 
 # Valid choices of the string fields; the model families are data, looked up here by name.
@@ -90,7 +89,16 @@ def _choice(cfg, **choices):
             raise ValueError(f"{name}: must be one of {', '.join(valid)}; got {getattr(cfg, name)!r}")
 
 
-FAMILIES: dict[str, type] = {"scurve": SCurveConfig}  # other task families register themselves here
+# Task families by name: (module, config class). A family's module is imported only when a config names
+# it, so reading an S-curve config (or a bad one) never pays for importing torch.
+FAMILIES = {"scurve": ("reproduce.config", "SCurveConfig"), "grokking": ("reproduce.grokking", "GrokConfig")}
+
+
+def family_class(name: str, where: str) -> type:
+    if name not in FAMILIES:
+        raise ConfigError(f"{where}: key 'family': must be one of {', '.join(FAMILIES)}; got {name!r}")
+    module, cls = FAMILIES[name]
+    return getattr(importlib.import_module(module), cls)
 
 
 def expand_sweep(cfg) -> list:
@@ -149,11 +157,15 @@ def build(cls, data: dict, where: str):
                                   f"{_type_name(hints[key])}, got {v!r}")
     try:
         cfg = cls(**data)
-        if hasattr(cfg, "sweep"):
-            expand_sweep(cfg)  # every sweep member passes the same checks
     except ValueError as err:  # __post_init__ messages start with the key name
         key, _, msg = str(err).partition(": ")
         raise ConfigError(f"{where}: key '{key}': {msg}") from None
+    try:
+        if hasattr(cfg, "sweep"):
+            expand_sweep(cfg)  # every sweep member passes the same checks
+    except ValueError as err:
+        key, _, msg = str(err).partition(": ")
+        raise ConfigError(f"{where}: key 'sweep.{key}': {msg}") from None
     return cfg
 
 
@@ -166,10 +178,7 @@ def load(path: str | Path):
         raise ConfigError(f"{path}: no such config file") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: malformed TOML: {err}") from None
-    family = data.get("family", "scurve")
-    if family not in FAMILIES:
-        raise ConfigError(f"{path}: key 'family': must be one of {', '.join(FAMILIES)}; got {family!r}")
-    return build(FAMILIES[family], data, str(path))
+    return build(family_class(data.get("family", "scurve"), str(path)), data, str(path))
 
 
 def as_dict(cfg) -> dict:

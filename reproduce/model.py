@@ -6,8 +6,13 @@ T = Σ_l s_l ⊗_f a_l⁽ᶠ⁾ and the model T̃ = Σ_m ⊗_f ã_m⁽ᶠ⁾.
 
 The loss and its gradients depend on the vectors only through the k̃×k and k̃×k̃ Gram matrices of each
 factor (FIGURES.md §1.6), so training never builds the N^n tensor.
+
+The functions below take the factors either as a per-factor list or stacked as one (n, batch, ·, ·)
+tensor, and return stacked tensors; indexing or iterating a stacked tensor gives the factors one by one.
 """
 from __future__ import annotations
+
+import functools
 
 import torch
 
@@ -54,6 +59,17 @@ def component_weights(cfg) -> torch.Tensor:
     return torch.tensor(cfg.weights or [1.0] * cfg.rank, dtype=torch.float64)
 
 
+def stacked(factors) -> torch.Tensor:
+    """The factors as one (n, batch, ·, ·) tensor (a tensor is returned as it is).
+
+    Why stack: every product in a step is a tiny (≤ 2k × 2k) matrix product per seed, so a step costs
+    a few µs per torch call on top of the arithmetic. With the factors stacked, each kind of product is
+    one bmm over n·batch matrices instead of n calls. The kernel per matrix is the same, so the
+    numbers are bit for bit those of the per-factor loop.
+    """
+    return factors if torch.is_tensor(factors) else torch.stack(list(factors))
+
+
 def to_span(targets, learned):
     """Exact coordinates in an orthonormal basis of span(targets ∪ learned), per factor.
 
@@ -61,41 +77,53 @@ def to_span(targets, learned):
     never leave this ≤ (k + k̃)-dimensional space: training there is exact and costs nothing in N.
     Inner products and norms are unchanged by the orthonormal change of basis.
     """
-    out_t, out_l = [], []
-    for A, M in zip(targets, learned):
-        Q, _ = torch.linalg.qr(torch.cat([A, M], dim=-1))
-        out_t.append(Q.mT @ A)
-        out_l.append(Q.mT @ M)
-    return out_t, out_l
+    A, M = stacked(targets), stacked(learned)
+    Q, _ = torch.linalg.qr(torch.cat([A, M], dim=-1))
+    return Q.mT @ A, Q.mT @ M
 
 
 def grams(targets, learned):
-    """Per factor: ⟨ã_m, a_l⟩ (batch, k̃, k) and ⟨ã_m, ã_l⟩ (batch, k̃, k̃)."""
-    return [M.mT @ A for A, M in zip(targets, learned)], [M.mT @ M for M in learned]
+    """Per factor: ⟨ã_m, a_l⟩ (n, batch, k̃, k) and ⟨ã_m, ã_l⟩ (n, batch, k̃, k̃)."""
+    A, M = stacked(targets), stacked(learned)
+    return M.mT @ A, M.mT @ M
 
 
 def products_excluding(mats):
-    """For each factor f, the elementwise product of the other factors' matrices (ones when n = 1)."""
-    if len(mats) == 1:
-        return [torch.ones_like(mats[0])]
-    out = []
-    for f in range(len(mats)):
-        others = mats[:f] + mats[f + 1:]
-        prod = others[0]
-        for other in others[1:]:
-            prod = prod * other
-        out.append(prod)
-    return out
+    """For each factor f, the elementwise product of the other factors' matrices (ones when n = 1).
+
+    Stacked in and out: the n products come from n − 2 multiplications of gathered stacks (see
+    `_others`), each in increasing factor order, the order a loop over f multiplies in (same rounding).
+    """
+    mats = stacked(mats)
+    if mats.shape[0] == 1:
+        return torch.ones_like(mats)
+    rows = _others(mats.shape[0], mats.device)
+    prod = mats.index_select(0, rows[0])
+    for row in rows[1:]:
+        prod = prod * mats.index_select(0, row)
+    return prod
+
+
+@functools.lru_cache(maxsize=None)
+def _others(n: int, device: torch.device) -> tuple[torch.Tensor, ...]:
+    """Row j: for f = 0 … n−1, the j-th factor other than f. Cached, as building an index tensor costs
+    as much as the gather itself; made outside inference mode, so it serves callers in and out of it."""
+    with torch.inference_mode(False):
+        return tuple(torch.tensor([[g for g in range(n) if g != f][j] for f in range(n)], device=device)
+                     for j in range(n - 1))
 
 
 def neg_grads(weighted_targets, learned, g_mt, g_mm):
     """−∂L/∂ã_m⁽ᶠ⁾ = Σ_l s_l a_l⁽ᶠ⁾ Π_{g≠f}⟨a_l⁽ᵍ⁾, ã_m⁽ᵍ⁾⟩ − Σ_l ã_l⁽ᶠ⁾ Π_{g≠f}⟨ã_l⁽ᵍ⁾, ã_m⁽ᵍ⁾⟩.
 
     `weighted_targets` are the A_f with column l scaled by s_l (precomputed once per run).
+    Returns (n, batch, ·, k̃) like `learned`; baddbmm takes one batch axis, so factors and seeds are
+    folded into it.
     """
+    As, M = stacked(weighted_targets), stacked(learned)
     p_mt, p_mm = products_excluding(g_mt), products_excluding(g_mm)
-    return [torch.baddbmm(As @ pt.mT, M, pm, alpha=-1.0)
-            for As, M, pt, pm in zip(weighted_targets, learned, p_mt, p_mm)]
+    fold = lambda x: x.flatten(0, 1)  # noqa: E731  (n, batch, ·, ·) -> (n·batch, ·, ·)
+    return torch.baddbmm(fold(As @ p_mt.mT), fold(M), fold(p_mm), alpha=-1.0).view(M.shape)
 
 
 def dense(factors, weights=None) -> torch.Tensor:
@@ -113,12 +141,10 @@ def exact_loss(targets, learned, weights) -> torch.Tensor:
     ~1e-16·‖T‖²/L), so instead the residual is built densely in an orthonormal basis of each factor's
     span(targets ∪ learned): at most (k + k̃)^n entries, and exact like the N^n tensor it stands for.
     """
-    coords = []
-    for A, M in zip(targets, learned):
-        both = torch.cat([A, M], dim=-1)
-        Q, _ = torch.linalg.qr(both)
-        coords.append(Q.mT @ both)
-    signed = torch.cat([weights, -torch.ones(learned[0].shape[-1], dtype=weights.dtype,
+    both = torch.cat([stacked(targets), stacked(learned)], dim=-1)
+    Q, _ = torch.linalg.qr(both)
+    coords = Q.mT @ both  # (n, batch, ≤ k + k̃, k + k̃): dense() takes the factors along dim 0
+    signed = torch.cat([weights, -torch.ones(both.shape[-1] - weights.shape[-1], dtype=weights.dtype,
                                              device=weights.device)])
     residual = dense(coords, signed)
     return 0.5 * residual.pow(2).flatten(1).sum(1)

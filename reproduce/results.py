@@ -106,8 +106,8 @@ class Results:
 def load(stem: str, results_dir: Path = paths.RESULTS) -> Results:
     results_dir = Path(results_dir)
     meta = json.loads((results_dir / f"{stem}.json").read_text())
-    cfg = config.build(config.FAMILIES[meta["config"].get("family", "scurve")], meta["config"],
-                       f"{stem}.json")
+    where = f"{stem}.json"
+    cfg = config.build(config.family_class(meta["config"].get("family", "scurve"), where), meta["config"], where)
     with np.load(results_dir / f"{stem}.npz") as npz:
         arrays = {name: npz[name] for name in npz.files}
     runs = []

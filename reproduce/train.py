@@ -12,18 +12,17 @@ import torch
 from tqdm import tqdm
 
 from . import model
+from .errors import TrainingDiverged
 
 THREADS = 1  # tiny batched matmuls: one thread is fastest and makes every reduction order fixed
 DIVERGENCE_FACTOR = 1e6  # a loss this many times its start means the step size is too large
 BATCHABLE = ("init_std", "seed", "seeds")  # runs differing only in these train in one batch
 
 
-class TrainingDiverged(RuntimeError):
-    pass
-
-
 def step_grid(steps: int, points: int) -> np.ndarray:
-    """Log-spaced record steps: always 0 and `steps`, every early step, ~`points` in all."""
+    """Log-spaced record steps: always 0 and `steps`, every early step, at most `points` in all."""
+    if points > steps:
+        return np.arange(steps + 1)
     grid = np.unique(np.round(np.geomspace(1, steps, max(points - 1, 1))).astype(np.int64))
     return np.concatenate([[0], grid]) if steps > 0 else np.array([0])
 
@@ -32,39 +31,41 @@ def _dtype(cfg):
     return getattr(torch, cfg.dtype)
 
 
+@torch.inference_mode()  # no autograd bookkeeping: a step is ~10 tiny ops, so per-op overhead counts
 def train_batch(cfg, targets, learned, weights, desc="train"):
-    """Train one batch; targets/learned are per-factor lists of (batch, N, ·) tensors on the device.
+    """Train one batch; targets/learned are per-factor lists (or stacks) of (batch, N, ·) tensors.
 
     Returns numpy arrays on the log grid: loss (B, S), overlap (B, S, n, k̃, k), norm (B, S, n, k̃).
     """
     grid = step_grid(cfg.steps, cfg.record_points)
+    record = grid.tolist()  # Python ints: the per-step `t == record[r]` test stays cheap
+    # Factors stacked as (n, B, ·, ·) tensors: one call per product for all factors (see model.stacked).
+    targets, learned = model.stacked(targets), model.stacked(learned)
     if cfg.optimizer == "gd":
         targets, learned = model.to_span(targets, learned)  # exact for GD, see model.to_span
-    weighted = [A * weights for A in targets]
-    opt = torch.optim.Adam(learned, lr=cfg.lr) if cfg.optimizer == "adam" else None
-    B, n, k, km = targets[0].shape[0], cfg.order, cfg.rank, cfg.k_model
-    loss = torch.empty(B, len(grid), dtype=targets[0].dtype, device=targets[0].device)
+    weighted = targets * weights
+    opt = torch.optim.Adam([learned], lr=cfg.lr) if cfg.optimizer == "adam" else None
+    B, n, k, km = targets.shape[1], cfg.order, cfg.rank, cfg.k_model
+    loss = torch.empty(B, len(grid), dtype=targets.dtype, device=targets.device)
     overlap = torch.empty(B, len(grid), n, km, k, dtype=loss.dtype, device=loss.device)
     norm = torch.empty(B, len(grid), n, km, dtype=loss.dtype, device=loss.device)
     bar = tqdm(total=cfg.steps, desc=desc, disable=not sys.stderr.isatty(), leave=False)
     r = 0
     for t in range(cfg.steps + 1):
         g_mt, g_mm = model.grams(targets, learned)
-        if t == grid[r]:
+        if t == record[r]:
             loss[:, r] = model.exact_loss(targets, learned, weights)
-            overlap[:, r] = torch.stack(g_mt, dim=1)
-            norm[:, r] = torch.stack([torch.diagonal(g, dim1=-2, dim2=-1) for g in g_mm], 1).sqrt()
+            overlap[:, r] = g_mt.transpose(0, 1)
+            norm[:, r] = torch.diagonal(g_mm, dim1=-2, dim2=-1).transpose(0, 1).sqrt()
             r += 1
             bar.update(t - bar.n)
         if t == cfg.steps:
             break
         grads = model.neg_grads(weighted, learned, g_mt, g_mm)
         if opt is None:
-            for M, g in zip(learned, grads):
-                M.add_(g, alpha=cfg.lr)
+            learned.add_(grads, alpha=cfg.lr)
         else:
-            for M, g in zip(learned, grads):
-                M.grad = -g
+            learned.grad = -grads
             opt.step()
     bar.close()
     return grid, loss.cpu().numpy(), overlap.cpu().numpy(), norm.cpu().numpy()

@@ -1,0 +1,73 @@
+"""The trainer: closed forms, batching, the span basis, the step grid."""
+import numpy as np
+import pytest
+import torch
+
+from reproduce import model, theory, train
+from reproduce.config import SCurveConfig
+from helpers import batch, dense_loss, replace, tiny
+
+
+@pytest.mark.parametrize("N, init", [(1, "zeros"), (100, "gaussian")])
+def test_scalar_and_vector_follow_closed_form(N, init):
+    """L_t = L₀(1−η)^{2t} for order 1 (FIGURES.md Q1), to 1e-10 relative."""
+    cfg = SCurveConfig(order=1, rank=1, N=N, lr=0.1, steps=100, seeds=2, target="ones" if N == 1 else "unit",
+                       init=init, init_std=0.1, record_points=101)
+    (run,) = train.train_config(cfg)
+    for loss in run["loss"]:
+        np.testing.assert_allclose(loss, theory.gd_linear_loss(loss[0], cfg.lr, run["step"]), rtol=1e-10)
+
+
+def test_batched_equals_one_by_one():
+    cfg = tiny(order=3, rank=3, N=20, seeds=4, steps=200)
+    (together,) = train.train_config(cfg)
+    for i, seed in enumerate(range(cfg.seed, cfg.seed + cfg.seeds)):
+        (alone,) = train.train_config(replace(cfg, seed=seed, seeds=1))
+        for key in ("loss", "overlap", "norm"):
+            np.testing.assert_allclose(alone[key][0], together[key][i], rtol=1e-12, atol=1e-300)
+
+
+def test_sweep_members_batched_together_equal_separate_runs():
+    cfg = replace(tiny(seeds=2), sweep={"init_std": [0.3, 0.03]})
+    runs = train.train_config(cfg)
+    for run, member in zip(runs, cfg.runs()):
+        (alone,) = train.train_config(member)
+        np.testing.assert_allclose(alone["loss"], run["loss"], rtol=1e-12, atol=1e-300)
+
+
+def test_span_basis_training_equals_full_space_gd():
+    """GD in the span coordinates equals plain GD on the full vectors with autograd (a few steps)."""
+    cfg = tiny(order=2, rank=2, N=15, steps=20, record_points=21, seeds=2)
+    (run,) = train.train_config(cfg)
+    targets, learned = batch(cfg)
+    weights = model.component_weights(cfg)
+    losses = []
+    for _ in range(cfg.steps + 1):
+        leaves = [M.clone().requires_grad_(True) for M in learned]
+        loss = dense_loss(targets, leaves, weights)
+        losses.append(loss.detach())
+        loss.sum().backward()
+        learned = [M - cfg.lr * leaf.grad for M, leaf in zip(learned, leaves)]
+    np.testing.assert_allclose(run["loss"], torch.stack(losses, 1).numpy(), rtol=1e-10)
+
+
+def test_adam_option_trains():
+    cfg = tiny(optimizer="adam", lr=0.05, steps=300)
+    (run,) = train.train_config(cfg)
+    assert np.all(run["loss"][:, -1] < 1e-2 * run["loss"][:, 0])
+
+
+def test_step_grid_is_log_spaced_with_both_ends():
+    grid = train.step_grid(3000, 200)
+    assert grid[0] == 0 and grid[-1] == 3000 and np.all(np.diff(grid) > 0)
+    ratios = grid[50:][1:] / grid[50:][:-1]
+    assert ratios.max() < 1.1  # evenly spread on a log axis once steps are apart
+
+
+def test_records_have_documented_shapes():
+    cfg = tiny(order=3, rank=2, model_rank=3)
+    (run,) = train.train_config(cfg)
+    S = len(run["step"])
+    assert run["loss"].shape == (3, S)
+    assert run["overlap"].shape == (3, S, 3, 3, 2)
+    assert run["norm"].shape == (3, S, 3, 3)
