@@ -92,3 +92,24 @@ def test_results_carry_provenance(stem):
     meta = json.loads((paths.RESULTS / f"{stem}.json").read_text())
     assert {"config", "config_hash", "versions", "git_commit", "wall_seconds", "threads"} <= set(meta)
     assert {"reproduce", "torch", "numpy", "python"} <= set(meta["versions"])
+
+
+def test_missing_torch_is_a_clear_message(tmp_path):
+    (tmp_path / "torch.py").write_text("raise ImportError('No module named torch')\n")  # hides torch
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    proc = cli("train", str(paths.CONFIGS / "fig01_scalar.toml"), "--out", str(tmp_path / "out"), env=env)
+    assert proc.returncode != 0 and "torch is not installed" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_make_refuses_an_old_python_with_a_clear_message(tmp_path):
+    old = tmp_path / "python3.9"
+    old.write_text("#!/bin/sh\n[ \"$1\" = --version ] && echo 'Python 3.9.18' && exit 0\nexit 1\n")
+    old.chmod(0o755)
+    project = copy_project(tmp_path / "p", {})
+    shutil.copy(paths.ROOT / "pyproject.toml", project)
+    proc = subprocess.run(["make", "env", f"PYTHON={old}", "CONDA_DEFAULT_ENV="], cwd=project,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "needs Python >= 3.10" in proc.stdout + proc.stderr and "3.9.18" in proc.stdout + proc.stderr
+    assert not (project / ".venv").exists()
