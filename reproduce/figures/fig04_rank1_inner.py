@@ -72,7 +72,7 @@ def plot(res, data):
     t0, v0 = d.step[sel].iloc[0], np.abs(d.value[sel].iloc[0])
     ts = np.linspace(0, 100, 50)
     ab = np.sqrt(small.target_gram[SEED_INDEX, 0, 0, 0] * small.target_gram[SEED_INDEX, 1, 0, 0])
-    ax.semilogy(ts, v0 * np.exp(ab * small.cfg.lr * (ts - t0)), "k:", label=r"$\propto e^{\|a\|\|b\|\eta t}$")
+    ax.semilogy(ts, v0 * np.exp(ab * small.cfg.lr * (ts - t0)), "k:", label="∝ exp(‖a‖‖b‖·η·step)")
     ax.set(xlabel="step", ylabel="|inner product with truth|", ylim=(small.cfg.init_std / 10, 3),
            xlim=(0, 120), title="Growth is exponential on the plateau")
     ax.legend()
