@@ -1,6 +1,4 @@
-"""Execute the report notebook headless and write one self-contained HTML file.
-
-    python -m reproduce report        (what `make paper` runs)
+"""python -m reproduce report  (what `make paper` runs): execute the report notebook into one HTML file.
 
 paper/s_curves.py (jupytext percent format, the committed source) is read, executed top to bottom
 in a fresh ipykernel and exported to paper/report.html, with every figure embedded as a base64 PNG and
@@ -9,7 +7,6 @@ figure modules; it trains nothing. A cell that raises stops the build and no rep
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -30,18 +27,22 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block extra_css -%}
+{%- block html_head_css -%}
 <style type="text/css">
   body { max-width: 1100px; margin: 0 auto; }
-  .jp-RenderedHTMLCommon table { font-size: 12px; }
-  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { text-align: left; vertical-align: top; }
-  td.pass { color: #116611; font-weight: bold; }
-  td.fail { color: #bb1111; font-weight: bold; }
-  p.caption { font-size: 13px; color: #444; max-width: 95ch; }
-  p.tag { font-size: 13px; }
+  .jp-RenderedHTMLCommon table.claims, .jp-RenderedHTMLCommon table#provenance { font-size: 12px; }
+  .jp-RenderedHTMLCommon table.claims td, .jp-RenderedHTMLCommon table.claims th,
+  .jp-RenderedHTMLCommon table#provenance td, .jp-RenderedHTMLCommon table#provenance th {
+    text-align: left; vertical-align: top; }
+  .jp-RenderedHTMLCommon table#provenance td:last-child { white-space: nowrap; }  /* git commit */
+  .jp-RenderedHTMLCommon table.claims td.pass { color: #116611; font-weight: bold; }
+  .jp-RenderedHTMLCommon table.claims td.fail { color: #bb1111; font-weight: bold; }
+  .jp-RenderedHTMLCommon p.caption { font-size: 13px; color: #444; max-width: 95ch; }
+  .jp-RenderedHTMLCommon p.tag { font-size: 13px; }
 </style>
-{%- endblock extra_css -%}
+{%- endblock html_head_css -%}
 """
+HIDE_INPUT_TAG = "remove-input"  # cells tagged so in paper/s_curves.py show their output only
 
 
 def _kernel_manager_class():
@@ -51,7 +52,8 @@ def _kernel_manager_class():
     (~/.local/share/jupyter) first, then sys.prefix, then system-wide ones. A stale user-level
     "python3" spec pointing at another Python would win, and a fresh venv relies on ipykernel's
     fallback. Asking ipykernel for its spec (argv = [sys.executable, "-m", "ipykernel_launcher", …])
-    makes the kernel run with the same Python, and so the same installed `reproduce`, as the build.
+    makes the kernel run with the same Python, and so the same packages, as the build; it starts in
+    paths.ROOT, which IPython puts first on sys.path, so it imports this checkout's `reproduce`.
     """
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client import AsyncKernelManager
@@ -69,13 +71,21 @@ def _kernel_manager_class():
         def _kernel_spec_manager_default(self):
             return ThisPythonSpecs(data_dir=self.data_dir)
 
-        @default("transport")
-        def _transport_default(self):
-            # Unix sockets in the user's runtime folder rather than localhost TCP ports: nothing is
-            # reachable from other users of a shared machine, and ipykernel has no TCP warning to print.
-            return "tcp" if os.name == "nt" else "ipc"
-
     return ThisPythonKernelManager
+
+
+def _transport_config():
+    """Encrypt the kernel's localhost TCP traffic where jupyter_client and libzmq can (CurveZMQ).
+
+    ipykernel >= 7.4 logs a warning on every start when the traffic is plain; a jupyter_client with the
+    `transport_encryption` option hands the kernel keys instead. Older versions run unencrypted, as before.
+    """
+    import zmq
+    from jupyter_client import KernelManager
+    from traitlets.config import Config
+    if zmq.has("curve") and "transport_encryption" in KernelManager.class_trait_names():
+        return Config({"KernelManager": {"transport_encryption": "auto"}})
+    return Config()
 
 
 def execute(notebook: Path = NOTEBOOK, timeout: int = CELL_TIMEOUT_S):
@@ -88,8 +98,10 @@ def execute(notebook: Path = NOTEBOOK, timeout: int = CELL_TIMEOUT_S):
     nb.metadata["title"] = TITLE
     ep = ExecutePreprocessor(kernel_name=KERNEL, kernel_manager_class=_kernel_manager_class(),
                              timeout=timeout, startup_timeout=STARTUP_TIMEOUT_S, allow_errors=False,
-                             ipython_hist_file=":memory:")  # no history database left behind
-    # The kernel starts in the repository root, like `make`; the notebook itself uses reproduce.paths.
+                             ipython_hist_file=":memory:",  # no history database left behind
+                             config=_transport_config())
+    # The kernel starts in the repository root, like `make` (see _kernel_manager_class); the notebook
+    # itself names files only through reproduce.paths.
     ep.preprocess(nb, {"metadata": {"path": str(paths.ROOT)}})
     return nb
 
@@ -103,10 +115,12 @@ def stderr_outputs(nb) -> list[str]:
 def to_html(nb) -> str:
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(template_name="lab", template_file="s_curves_report.html.j2",
                             extra_loaders=[DictLoader({"s_curves_report.html.j2": _TEMPLATE})],
                             exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={HIDE_INPUT_TAG}), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": NOTEBOOK.stem}})
     return body
 
