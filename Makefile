@@ -64,7 +64,8 @@ figures: $(FIGURES) $(CLAIMS) ## draw paper/figures/<stem>.png/.pdf and compute 
 # Each figure draws the results of its own stem, except the grokking figures, which share one run.
 results_of = data/results/$(if $(filter figG%,$(1)),figG_grokking,$(1)).npz
 .SECONDEXPANSION:
-paper/figures/%.png: $$(call results_of,$$*) reproduce/figures/%.py $(PLOT_SRC) | $(ENV_STAMP)
+# Figure modules may share code (fig02 reuses fig01, figG2/3 reuse figG1), so each depends on all of them.
+paper/figures/%.png: $$(call results_of,$$*) $(wildcard reproduce/figures/fig*.py) $(PLOT_SRC) | $(ENV_STAMP)
 	$(PY) -m reproduce plot $*
 
 claims: $(CLAIMS) ## compute data/results/claims.csv: every claim of FIGURES.md as a predicate on the data

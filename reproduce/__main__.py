@@ -32,7 +32,9 @@ def cmd_train(args):
     cfg = config.load(args.config)  # before importing torch: a bad file fails in a blink
     _require_torch()
     from . import results
-    overrides = {k: v for k, v in (("steps", args.steps), ("device", args.device)) if v is not None}
+    # the length of a run is `steps` for S-curves and `epochs` for grokking
+    length = "steps" if hasattr(cfg, "steps") else "epochs"
+    overrides = {k: v for k, v in ((length, args.steps), ("device", args.device)) if v is not None}
     if overrides:  # smoke runs only; the file stays the description of the real run
         try:
             cfg = dataclasses.replace(cfg, **overrides)
@@ -86,7 +88,7 @@ def main(argv=None):
     p = sub.add_parser("train", help="train one config and write data/results/<stem>.npz/.json")
     p.add_argument("config")
     p.add_argument("--out", default=str(paths.RESULTS))
-    p.add_argument("--steps", type=int, help="override steps (smoke runs)")
+    p.add_argument("--steps", type=int, help="override steps (epochs for grokking): smoke runs only")
     p.add_argument("--device", choices=["cpu", "cuda"], help="override the config's device")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("plot", help="draw paper/figures/<stem>.png and .pdf from results only")

@@ -7,5 +7,6 @@ RESULTS = ROOT / "data" / "results"      # generated: curves (.npz), provenance 
 FIGURES = ROOT / "paper" / "figures"     # generated: one PNG + PDF per figure stem
 PAPER = ROOT / "paper"                   # the report's notebook source and its rendered HTML
 BASELINES = ROOT / "tests" / "baselines" # committed regression baselines (pytest-regressions CSV)
+TEST_CONFIGS = ROOT / "tests" / "configs"  # small configs for fast tests (not trained by make)
 BUMP_RULE = ROOT / "data" / "bump.toml"  # the one definition of a "bump" (thresholds)
 CLAIMS = RESULTS / "claims.csv"

@@ -10,6 +10,10 @@ from reproduce import claims, figures, paths
 REJECTED_BY_DATA = {
     "P2": "bump peaks are lower than typical curve peaks in this package's runs (figT2): bumps are "
           "mostly a vector that is briefly shared between targets, not one that was nearly aligned",
+    "G2_key_excluded_bumps": "only 4 of the 5 key frequencies bump in their own excluded loss: k = 51's "
+                             "is still rising when the run ends (figG2)",
+    "G3_key_no_bump": "key frequency 11's embedding norm peaks near epoch 5000 and falls 27 %, yet it stays "
+                      "a key frequency: key frequencies do not all rise monotonically (figG3)",
 }
 
 

@@ -18,6 +18,18 @@ S_CURVE = {"loss": dict(rtol=1e-9, atol=1e-20), "theory_loss": dict(rtol=1e-9, a
            "norm": dict(rtol=1e-9, atol=1e-12), "value": dict(rtol=1e-9, atol=1e-12)}
 TOLERANCES = {stem: S_CURVE for stem in figures.FIGURE_IDS if not stem.startswith("figG")}
 # (grokking figures add their own entries below: float32 model, see reproduce/grokking.py)
+# Grokking (figG*): a float32 model, 8000 full-batch AdamW steps on one thread, fixed seed. With the same
+# torch build and thread count the run repeats bit for bit (tests/test_grokking.py checks this), so these
+# only leave room for float64 round-off in the analysis (sums over p² = 12 769 inputs). rtol 1e-6 is ~10×
+# float32 epsilon: any change to the training arithmetic (another torch/BLAS build or CPU kernel)
+# moves the curves by far more, because float32 round-off grows through the grokking transition, and such a
+# baseline must be regenerated on purpose (`make regen`), not matched by loosening these. Losses fall to
+# ~1e-8 nats, hence a tiny atol; accuracies are counts over 3 831 / 8 938 inputs.
+GROK = {"loss": dict(rtol=1e-6, atol=1e-12), "train_loss": dict(rtol=1e-6, atol=1e-12),
+        "test_loss": dict(rtol=1e-6, atol=1e-12), "weight_norm": dict(rtol=1e-6, atol=0.0),
+        "train_acc": dict(rtol=0.0, atol=1e-9), "test_acc": dict(rtol=0.0, atol=1e-9),
+        "norm": dict(rtol=1e-6, atol=1e-9)}
+TOLERANCES.update({stem: GROK for stem in figures.FIGURE_IDS if stem.startswith("figG")})
 DEFAULT = dict(rtol=1e-12, atol=0.0)  # any column not listed: steps, seeds, indices are exact
 
 
