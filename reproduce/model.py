@@ -140,11 +140,15 @@ def exact_loss(targets, learned, weights) -> torch.Tensor:
     The Gram form ½Σ[ΠG_TT − 2ΠG_MT + ΠG_MM] cancels catastrophically near convergence (relative error
     ~1e-16·‖T‖²/L), so instead the residual is built densely in an orthonormal basis of each factor's
     span(targets ∪ learned): at most (k + k̃)^n entries, and exact like the N^n tensor it stands for.
+    Vectors given in at most k + k̃ coordinates (as after `to_span`, which the GD trainer uses) are used
+    as they are: that basis is already orthonormal and no larger, and skipping the QR and the rotation
+    makes the loss ~3× cheaper (it was about half the trainer's time at 300 record points per 1000 steps).
     """
-    both = torch.cat([stacked(targets), stacked(learned)], dim=-1)
-    Q, _ = torch.linalg.qr(both)
-    coords = Q.mT @ both  # (n, batch, ≤ k + k̃, k + k̃): dense() takes the factors along dim 0
-    signed = torch.cat([weights, -torch.ones(both.shape[-1] - weights.shape[-1], dtype=weights.dtype,
+    coords = torch.cat([stacked(targets), stacked(learned)], dim=-1)  # (n, batch, N, k + k̃)
+    if coords.shape[-2] > coords.shape[-1]:
+        Q, _ = torch.linalg.qr(coords)
+        coords = Q.mT @ coords  # (n, batch, k + k̃, k + k̃)
+    signed = torch.cat([weights, -torch.ones(coords.shape[-1] - weights.shape[-1], dtype=weights.dtype,
                                              device=weights.device)])
-    residual = dense(coords, signed)
+    residual = dense(coords, signed)  # dense() takes the factors along dim 0
     return 0.5 * residual.pow(2).flatten(1).sum(1)

@@ -23,8 +23,10 @@ def step_grid(steps: int, points: int) -> np.ndarray:
     """Log-spaced record steps: always 0 and `steps`, every early step, at most `points` in all."""
     if points > steps:
         return np.arange(steps + 1)
-    grid = np.unique(np.round(np.geomspace(1, steps, max(points - 1, 1))).astype(np.int64))
-    return np.concatenate([[0], grid]) if steps > 0 else np.array([0])
+    if points <= 2:
+        return np.array([0, steps])
+    grid = np.unique(np.round(np.geomspace(1, steps, points - 1)).astype(np.int64))
+    return np.concatenate([[0], grid])
 
 
 def _dtype(cfg):

@@ -57,6 +57,12 @@ def test_adam_option_trains():
     assert np.all(run["loss"][:, -1] < 1e-2 * run["loss"][:, 0])
 
 
+@pytest.mark.parametrize("steps, points", [(3000, 2), (3000, 3), (10, 200), (1, 1)])
+def test_step_grid_always_holds_both_ends(steps, points):
+    grid = train.step_grid(steps, points)
+    assert grid[0] == 0 and grid[-1] == steps and len(grid) <= max(points, 2)
+
+
 def test_step_grid_is_log_spaced_with_both_ends():
     grid = train.step_grid(3000, 200)
     assert grid[0] == 0 and grid[-1] == 3000 and np.all(np.diff(grid) > 0)

@@ -1,0 +1,222 @@
+"""Speed: the package's trainer against the obvious implementation, how its cost scales, and make's times.
+
+    python -m reproduce.bench                  (what `make bench` runs; the pipeline part takes many minutes)
+    python -m reproduce.bench --no-pipeline    (trainer tables only, under a minute)
+    python -m reproduce.bench --device cuda    (the package's side on the GPU; the baseline stays on the CPU)
+
+Three tables, each printed and written atomically to data/results/:
+  bench.csv           per case: seconds per seed-step of reproduce.baseline (one seed at a time, dense
+                      N^n tensors, autograd) and of train.train_config (64 seeds batched, span basis), the
+                      speedup, and the largest relative difference between their loss curves (must be ≤ 1e-9)
+  bench_scaling.csv   the package's seconds per seed-step for seeds × N on the rank-4 matrix task, the
+                      one-off part of that (a one-step run), and the baseline's per N
+  bench_pipeline.csv  wall time of each make stage from a clean copy of the working tree, then of a no-op
+Both sides of a comparison run in this process with torch.set_num_threads(train.THREADS) (one thread).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import baseline, config, paths, results, train
+
+# Settings shared by every case: GD at η = 0.1 from σ-scale Gaussian inits on unit targets (fig03-06).
+COMMON = dict(lr=0.1, target="unit", init="gaussian", optimizer="gd", dtype="float64", record_points=300)
+# case: (settings, baseline seeds, baseline steps). The package trains 64 seeds for the full run; the
+# baseline runs fewer seeds, and fewer steps where a dense step is slow, and is compared per seed-step.
+CASES = {
+    "rank1_N100": (dict(order=2, rank=1, N=100, init_std=0.01, steps=1000), 4, 1000),
+    "rank4_N100": (dict(order=2, rank=4, N=100, init_std=0.01, steps=3000), 4, 3000),
+    "order3_N30_rank3": (dict(order=3, rank=3, N=30, init_std=0.1, steps=1000), 3, 1000),
+    "order4_N30_rank5": (dict(order=4, rank=5, N=30, init_std=0.2, steps=2000), 2, 150),
+}
+SEEDS = 64
+SCALING_SEEDS = (1, 16, 256, 1024)
+SCALING_N = (10, 100, 1000)
+SCALING_STEPS = 1000
+AGREE_RTOL = 1e-9    # float64 on both sides; round-off (~1e-16) grows by at most ~1e4 through a saddle
+LOSS_FLOOR = 1e-12   # below this fraction of L₀ the dense loss itself has no 1e-9 relative accuracy
+REPEATS = 3          # every time is the best of this many runs: the machine is shared and noisy
+SPEEDUP_TARGETS = {"rank4_N100": 50, "order3_N30_rank3": 200, "order4_N30_rank5": 200}  # issue 5
+STAGE_TARGETS_S = {"S-curve make all": 300, "grokking training": 600, "no-op make all": 10,
+                   "no-op make train figures paper": 10}
+
+
+def case_config(settings: dict, seeds: int = SEEDS, device: str = "cpu") -> config.SCurveConfig:
+    return config.SCurveConfig(**{**COMMON, **settings, "seeds": seeds, "device": device})
+
+
+def time_project(cfg, repeats: int = REPEATS):
+    """Best wall time of train.train_config over `repeats` runs, and the runs of the last one."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        runs = train.train_config(cfg)
+        if cfg.device == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best, runs
+
+
+def time_baseline(cfg, seeds: int, steps: int):
+    """Best per-step wall time of the baseline over `seeds` one-seed runs, and each run's loss curve."""
+    best, curves = float("inf"), []
+    for seed in range(cfg.seed, cfg.seed + seeds):
+        start = time.perf_counter()
+        curves.append(baseline.train_seed(cfg, seed, steps))
+        best = min(best, (time.perf_counter() - start) / steps)
+    return best, np.array(curves)
+
+
+def max_rel_diff(run: dict, curves: np.ndarray) -> float:
+    """Largest |L_project − L_baseline| / L_baseline on the record steps both cover, above the floor."""
+    steps = run["step"][run["step"] < curves.shape[1]]
+    ours, theirs = run["loss"][: len(curves), : len(steps)], curves[:, steps]
+    keep = ours > LOSS_FLOOR * ours[:, :1]
+    return float(np.max(np.abs(ours - theirs)[keep] / np.abs(theirs)[keep]))
+
+
+def compare(name: str, settings: dict, base_seeds: int, base_steps: int, device: str) -> dict:
+    cfg = case_config(settings, device=device)
+    project_s, runs = time_project(cfg)
+    baseline_s, curves = time_baseline(case_config(settings), base_seeds, base_steps)
+    per_seed_step = project_s / (cfg.seeds * cfg.steps)
+    return dict(case=name, seeds=cfg.seeds, steps=cfg.steps, baseline_s_per_seed_step=baseline_s,
+                project_s_per_seed_step=per_seed_step, speedup=baseline_s / per_seed_step,
+                baseline_seeds=base_seeds, baseline_steps=base_steps,
+                max_rel_loss_diff=max_rel_diff(runs[0], curves), device=device)
+
+
+def scaling(device: str) -> list[dict]:
+    """Cost per seed-step of the rank-4 matrix task against seeds and N, with the baseline's per N."""
+    rows = []
+    for N in SCALING_N:
+        settings = dict(order=2, rank=4, N=N, init_std=0.01, steps=SCALING_STEPS)
+        base_steps = 30 if N >= 1000 else 300  # a dense step at N = 1000 touches 10⁶ entries
+        baseline_s, _ = time_baseline(case_config(settings), 2, base_steps)
+        for seeds in SCALING_SEEDS:
+            cfg = case_config(settings, seeds=seeds, device=device)
+            project_s, _ = time_project(cfg, repeats=2 if seeds >= 256 else REPEATS)
+            # The one-off part (sampling N-vectors, the QR into the span basis): a one-step run.
+            setup_s, _ = time_project(case_config({**settings, "steps": 1}, seeds=seeds, device=device))
+            rows.append(dict(rank=4, N=N, seeds=seeds, steps=cfg.steps,
+                             project_s_per_seed_step=project_s / (seeds * cfg.steps), project_setup_s=setup_s,
+                             baseline_s_per_seed_step=baseline_s, device=device))
+    return rows
+
+
+def _family(toml: Path) -> str:
+    return config.load(toml).family
+
+
+def _why(done: subprocess.CompletedProcess) -> str:
+    """One line on why a stage failed: pytest's counts and first failure, else the last line printed."""
+    lines = [line.strip() for line in (done.stdout + "\n" + done.stderr).splitlines() if line.strip()]
+    counts = [line.strip("= ") for line in lines if line.startswith("==") and " in " in line
+              and ("failed" in line or "error" in line)]
+    first = next((line for line in lines if line.startswith(("FAILED", "ERROR", "error:"))), None)
+    own = [line for line in lines if not line.startswith("make")] or lines or [""]  # not make's own "Error 1"
+    return "; ".join(filter(None, [counts[-1] if counts else None, first])) or own[-1]
+
+
+def pipeline(python: str, log: Path, timeout_s: int = 1800) -> list[dict]:
+    """Wall time of each make stage in a fresh copy of the working tree; a failing stage is reported."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=paths.ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    rows, logs = [], []
+    with tempfile.TemporaryDirectory(prefix="reproduce-bench-") as tmp:
+        root = Path(tmp)
+        for name in filter(None, listed):
+            if (paths.ROOT / name).is_file():  # ls-files also lists tracked files deleted since
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(paths.ROOT / name, root / name)
+        # The copy has no .venv. The Makefile's "active environment" mode (CONDA_DEFAULT_ENV set, not
+        # base) runs `python` with no install step, so put this Python first on PATH. Not PY=… ENV_STAMP=
+        # on the command line: make hands those to every nested make (tests run make), and not the
+        # MAKEFLAGS of a `make bench` around us either.
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+        env.update(CONDA_DEFAULT_ENV="reproduce-bench",
+                   PATH=f"{Path(python).parent}{os.pathsep}{env['PATH']}")
+        scurve = [f"data/results/{p.stem}.npz" for p in sorted(paths.CONFIGS.glob("*.toml"))
+                  if _family(p) == "scurve"]
+        stages = [("train (S-curve configs)", scurve), ("train (other families: grokking)", ["train"]),
+                  ("figures + claims", ["figures"]), ("paper", ["paper"]),
+                  ("test (make all: only the test run is left)", ["all"]), ("no-op make all", ["all"]),
+                  ("no-op make train figures paper", ["train", "figures", "paper"])]
+        for stage, targets in stages:
+            command = "make " + (" ".join(targets) if len(targets) < 4 else f"{targets[0]} …")
+            print(f"bench: pipeline: {stage}: {command}", flush=True)
+            start = time.perf_counter()
+            try:
+                done = subprocess.run(["make", *targets], cwd=root, env=env, capture_output=True,
+                                      text=True, timeout=timeout_s)
+                status = "ok" if done.returncode == 0 else f"failed (rc {done.returncode}): {_why(done)}"
+                logs.append(f"### {stage}: make {' '.join(targets)}\n{done.stdout}{done.stderr}")
+            except subprocess.TimeoutExpired:
+                status = f"timed out after {timeout_s} s"
+            rows.append(dict(stage=stage, command=command, seconds=round(time.perf_counter() - start, 2),
+                             status=status[:300]))
+    results.write_text(log, "\n".join(logs))
+    print(f"wrote {log}", flush=True)
+    return rows
+
+
+def write(df: pd.DataFrame, name: str, title: str):
+    path = paths.RESULTS / name
+    results.write_text(path, df.to_csv(index=False, float_format="%.4g"))
+    shown = df.to_string(index=False, float_format=lambda x: f"{x:.3g}")
+    print(f"\n{title}\n{shown}\nwrote {path}", flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m reproduce.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--no-pipeline", action="store_true", help="skip the make timings (many minutes)")
+    parser.add_argument("--device", choices=config.DEVICES, default="cpu",
+                        help="device of the package's side (the baseline always runs on the CPU)")
+    parser.add_argument("--cases", nargs="*", choices=list(CASES), help="run only these cases (no scaling)")
+    args = parser.parse_args(argv)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("error: --device cuda but no CUDA device is available")
+    torch.set_num_threads(train.THREADS)
+    load = os.getloadavg()[0]
+    print(f"bench: torch {torch.__version__}, {train.THREADS} thread(s), load average {load:.2f} "
+          f"on {os.cpu_count()} cores (timings are the best of {REPEATS})", flush=True)
+    rows = [compare(name, *CASES[name], device=args.device) for name in (args.cases or CASES)]
+    table = pd.DataFrame(rows)
+    write(table, "bench.csv", "trainer vs baseline (seconds per seed-step)")
+    if args.cases is None:
+        write(pd.DataFrame(scaling(args.device)), "bench_scaling.csv", "scaling: rank 4, order 2")
+    for case, target in SPEEDUP_TARGETS.items():
+        if case in set(table["case"]):
+            speedup = table.set_index("case").loc[case, "speedup"]
+            verdict = "met" if speedup >= target else "MISSED"
+            print(f"target: {case} speedup {speedup:.0f}× (≥ {target}×): {verdict}")
+    print(f"bench: load average now {os.getloadavg()[0]:.2f}", flush=True)
+    if not args.no_pipeline:
+        rows = pipeline(sys.executable, paths.RESULTS / "bench_pipeline.log")
+        write(pd.DataFrame(rows), "bench_pipeline.csv", "make stages (clean copy of the working tree)")
+        seconds = [row["seconds"] for row in rows]  # in the order of the stages in pipeline()
+        totals = {"S-curve make all": seconds[0] + sum(seconds[2:5]), "grokking training": seconds[1],
+                  "no-op make all": seconds[5], "no-op make train figures paper": seconds[6]}
+        failed = any(row["status"] != "ok" for row in rows)
+        for name, total in totals.items():
+            verdict = "a stage FAILED" if failed else "met" if total <= STAGE_TARGETS_S[name] else "MISSED"
+            print(f"target: {name} {total:.0f} s (≤ {STAGE_TARGETS_S[name]} s): {verdict}")
+    bad = table[~(table["max_rel_loss_diff"] <= AGREE_RTOL)]
+    if len(bad):
+        sys.exit(f"error: loss curves differ from the baseline by more than {AGREE_RTOL:g} in "
+                 f"{', '.join(bad['case'])}")
+
+
+if __name__ == "__main__":
+    main()
