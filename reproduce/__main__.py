@@ -107,6 +107,9 @@ def main(argv=None):
     except (ConfigError, TrainingDiverged) as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2 if isinstance(err, ConfigError) else 3)
+    except KeyboardInterrupt:  # Ctrl-C: outputs land only when finished, so there is nothing to clean up
+        print(f"interrupted: {args.command} wrote nothing; rerun to start it again", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":
