@@ -79,7 +79,7 @@ class SCurveConfig:
 
 def _positive(cfg, *names):
     for name in names:
-        if getattr(cfg, name) <= 0:
+        if not getattr(cfg, name) > 0:  # written so that NaN (valid TOML: nan) fails too
             raise ValueError(f"{name}: must be > 0, got {getattr(cfg, name)}")
 
 

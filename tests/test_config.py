@@ -22,6 +22,7 @@ CASES = {
     "missing_key": (toml(steps=None), "steps", "required"),
     "negative_lr": (toml(lr="-0.1"), "lr", "> 0"),
     "zero_lr": (toml(lr="0"), "lr", "> 0"),
+    "nan_lr": (toml(lr="nan"), "lr", "> 0"),
     "zero_steps": (toml(steps="0"), "steps", "> 0"),
     "zero_seeds": (toml(seeds="0"), "seeds", "> 0"),
     "zero_rank": (toml(rank="0"), "rank", "> 0"),
