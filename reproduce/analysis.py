@@ -27,6 +27,11 @@ class BumpRule:
     drop_frac: float     # the final value must be at most (1 − drop_frac) × peak
     shift_min: float     # P4: rise of the falling vector's overlap with another target that counts
 
+    def describe(self) -> str:
+        """The rule in words, for captions and the report."""
+        return (f"a curve |ã_m·a_l| that peaks at ≥ {self.peak_min:g} and ≥ {self.rise_factor:g}× its start, "
+                f"then ends ≥ {self.drop_frac:.0%} below the peak (data/bump.toml)")
+
     def __post_init__(self):
         for name in ("peak_min", "rise_factor", "drop_frac", "shift_min"):
             if getattr(self, name) <= 0:

@@ -57,9 +57,7 @@ def plot(res, data):
 def caption(res):
     rule = analysis.bump_rule()
     return (f"{res.stem} — {SOURCE}. |ã_m·a_l| for every learned vector m (colour) and target l of the first "
-            f"factor. Thick: curves that are bumps by the package's one rule (data/bump.toml: peak ≥ "
-            f"{rule.peak_min}, ≥ {rule.rise_factor}× the start, ending ≥ {rule.drop_frac:.0%} below the "
-            f"peak). Shown per rank: the seed with the most bumps (a written rule, not a hand-picked seed). "
+            f"factor. Thick: bumps, by the package's one rule: {rule.describe()}. Shown per rank: the seed with the most bumps (a written rule, not a hand-picked seed). "
             f"Settings: {settings(res.cfg, 'N', 'target', 'init_std', 'lr', 'steps', 'seeds')}.")
 
 

@@ -86,7 +86,7 @@ def caption(res):
             f"start nearest it and grow; blue then turns away while orange catches up. Right: blue against "
             f"every target: as it leaves the shared target it aligns with another. The seed and the pair "
             f"are chosen by a written search over {res.cfg.seeds} seeds (module docstring): same nearest "
-            f"target at init, a bump on blue (peak ≥ {rule.peak_min}, fall ≥ {rule.drop_frac:.0%}), "
+            f"target at init, a bump on blue ({rule.describe()}), "
             f"none on orange, largest fall wins. Factor 1 shown. Settings: "
             f"{settings(res.cfg, 'N', 'rank', 'target', 'init_std', 'lr', 'steps')}.")
 

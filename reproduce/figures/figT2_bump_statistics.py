@@ -81,9 +81,8 @@ def plot(res, data):
 
 def caption(res):
     rule = analysis.bump_rule()
-    return (f"{res.stem} — {SOURCE}. {res.cfg.seeds} seeds per rank and σ; a bump is a curve |ã_m·a_l| that "
-            f"peaks at ≥ {rule.peak_min} and ≥ {rule.rise_factor}× its start and ends ≥ {rule.drop_frac:.0%} "
-            f"below the peak (data/bump.toml); its onset is its peak step. The norm-decay phase ends at the "
+    return (f"{res.stem} — {SOURCE}. {res.cfg.seeds} seeds per rank and σ; a bump is {rule.describe()}; "
+            f"its onset is its peak step. The norm-decay phase ends at the "
             f"first step where Σ‖ã‖² stops falling. P4 counts a bump as turning when the falling vector's "
             f"overlap with another target rises by ≥ {rule.shift_min} between the peak and the end. "
             f"Settings: {settings(res.cfg, 'N', 'target', 'lr', 'steps', 'seeds')}, ranks "
