@@ -1,45 +1,14 @@
-"""Measurements on recorded curves: drop steps, growth rates, the norm-decay phase, and bumps.
-
-A **bump** (the one definition every figure and test uses; thresholds in data/bump.toml): an
-inner-product curve |⟨ã_m, a_l⟩| over the recorded steps that
-  1. rises: its peak is at least `peak_min` and at least `rise_factor` × its value at step 0, and
-  2. falls: after the peak it ends at or below (1 − `drop_frac`) × peak, so the fall happens before
-     training ends and is not a final-step wobble.
-The bump's **onset** is its peak step: where the curve turns from rising to falling.
+"""Measurements on recorded S-curve runs: drop steps, growth rates, the norm-decay phase, and bumps
+of the inner-product-with-truth curves |⟨ã_m, a_l⟩| (the rule itself: analysis/bumps.py).
 
 The **end of the norm-decay phase** is the first recorded step at which the learned vectors' total
 squared norm Σ‖ã‖² stops falling (step 0 when it never falls, e.g. at small init).
 """
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
-
 import numpy as np
 
-from . import config, paths
-
-
-@dataclass(frozen=True)
-class BumpRule:
-    peak_min: float      # the peak |inner product| must reach this (unit-norm targets: 1 = perfect)
-    rise_factor: float   # … and be this many times the step-0 value (so decay-only curves are no bumps)
-    drop_frac: float     # the final value must be at most (1 − drop_frac) × peak
-    shift_min: float     # P4: rise of the falling vector's overlap with another target that counts
-
-    def describe(self) -> str:
-        """The rule in words, for captions and the report."""
-        return (f"a curve |ã_m·a_l| that peaks at ≥ {self.peak_min:g} and ≥ {self.rise_factor:g}× its start, "
-                f"then ends ≥ {self.drop_frac:.0%} below the peak (data/bump.toml)")
-
-    def __post_init__(self):
-        for name in ("peak_min", "rise_factor", "drop_frac", "shift_min"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name}: must be > 0, got {getattr(self, name)}")
-
-
-def bump_rule(path=paths.BUMP_RULE) -> BumpRule:
-    return config.build(BumpRule, tomllib.loads(path.read_text()), str(path))
+from .bumps import BumpRule, bump_peaks
 
 
 def first_crossing(step, curve, level):
@@ -73,13 +42,14 @@ def norm_decay_end(run) -> np.ndarray:
 
 
 def find_bumps(run, rule: BumpRule):
-    """Every bump in a run, as a list of dicts: seed index, factor, learned m, target l, peak, steps."""
+    """Every bump in a run, as a list of dicts: seed index, factor, learned m, target l, peak, steps.
+
+    `other_rise` is how much the bumping vector's overlap with its best other target grows from the peak
+    to the end (P4: does it turn to another target?).
+    """
     curves = np.abs(run.overlap)  # (seeds, steps, n, k̃, k)
-    peak_idx = curves.argmax(axis=1)
-    peak = np.take_along_axis(curves, peak_idx[:, None], axis=1)[:, 0]
-    start, end = curves[:, 0], curves[:, -1]
-    is_bump = (peak >= rule.peak_min) & (peak >= rule.rise_factor * start) & \
-              (end <= (1 - rule.drop_frac) * peak)
+    is_bump, peak_idx, peak, _ = bump_peaks(np.moveaxis(curves, 1, -1), rule)
+    end = curves[:, -1]
     bumps = []
     for b, f, m, l in zip(*np.nonzero(is_bump)):
         p = peak_idx[b, f, m, l]
