@@ -17,19 +17,26 @@ CONFIGS := $(wildcard data/configs/*.toml)
 RESULTS := $(CONFIGS:data/configs/%.toml=data/results/%.npz)
 FIG_IDS := $(basename $(notdir $(wildcard reproduce/figures/fig*.py)))
 FIGURES := $(FIG_IDS:%=paper/figures/%.png)
-# Training code: a change here retrains; analysis, plotting and report code only redraw. The grokking run
-# (minutes) depends on its own modules only, so S-curve trainer edits never rerun it, and vice versa.
-CORE_SRC := reproduce/__init__.py reproduce/__main__.py reproduce/config.py reproduce/errors.py \
-            reproduce/paths.py reproduce/results.py
-SCURVE_SRC := $(CORE_SRC) reproduce/model.py reproduce/train.py
-GROK_SRC := $(CORE_SRC) reproduce/grokking.py reproduce/fourier.py
-PLOT_SRC := reproduce/analysis.py reproduce/theory.py reproduce/results.py reproduce/figures/__init__.py \
-            reproduce/figures/common.py reproduce/figures/matplotlibrc data/bump.toml
 CLAIMS := data/results/claims.csv
 REPORT := paper/report.html
 TESTS_PASSED := data/results/.tests-passed
+# DEVICE=cuda trains every config on the GPU (the results carry the device in their provenance).
+DEVICE ?=
+TRAIN_FLAGS := $(if $(DEVICE),--device $(DEVICE))
 
-.PHONY: help env install train figures claims paper test regen bench all clean
+# Prerequisites derived from the import graph (reproduce/deps.py): each result depends on its family's
+# trainer and what it imports, each figure on its own module, what it imports and the results it reads.
+# Regenerated whenever a source or config changes; not needed for help/env/clean.
+DEPS_MK := build/deps.mk
+DEPS_PY := $(firstword $(wildcard $(PY)) $(PYTHON))
+ifneq ($(filter-out help env install clean,$(or $(MAKECMDGOALS),help)),)
+include $(DEPS_MK)
+endif
+$(DEPS_MK): $(shell find reproduce -name '*.py') $(CONFIGS)
+	@mkdir -p $(@D)
+	$(DEPS_PY) -m reproduce deps > $@.tmp && mv $@.tmp $@
+
+.PHONY: help env install train figures claims paper test regen spread bench all clean
 .PRECIOUS: $(RESULTS) data/results/%.npz
 .DELETE_ON_ERROR:
 
@@ -52,30 +59,22 @@ env install: $(ENV_STAMP) ## create .venv (torch==2.13.0 CPU first, then this pa
 
 train: $(RESULTS) ## train every config in data/configs (skips those already up to date)
 
-data/results/%.npz: data/configs/%.toml $(SCURVE_SRC) | $(ENV_STAMP)
-	$(PY) -m reproduce train $<
-
-# The more specific pattern wins for the grokking config (GNU make prefers the shortest stem).
-data/results/figG_%.npz: data/configs/figG_%.toml $(GROK_SRC) | $(ENV_STAMP)
-	$(PY) -m reproduce train $<
+data/results/%.npz: data/configs/%.toml | $(ENV_STAMP)
+	$(PY) -m reproduce train $< $(TRAIN_FLAGS)
 
 figures: $(FIGURES) $(CLAIMS) ## draw paper/figures/<stem>.png/.pdf and compute data/results/claims.csv
 
-# Each figure draws the results of its own stem, except the grokking figures, which share one run.
-results_of = data/results/$(if $(filter figG%,$(1)),figG_grokking,$(1)).npz
-.SECONDEXPANSION:
-# Figure modules may share code (fig02 reuses fig01, figG2/3 reuse figG1), so each depends on all of them.
-paper/figures/%.png: $$(call results_of,$$*) $(wildcard reproduce/figures/fig*.py) $(PLOT_SRC) | $(ENV_STAMP)
+paper/figures/%.png: | $(ENV_STAMP)
 	$(PY) -m reproduce plot $*
 
-claims: $(CLAIMS) ## compute data/results/claims.csv: every claim of FIGURES.md as a predicate on the data
+claims: $(CLAIMS) ## compute data/results/claims.csv: every claim of paper/spec as a predicate on the data
 
-$(CLAIMS): $(RESULTS) $(wildcard reproduce/figures/fig*.py) reproduce/claims.py $(PLOT_SRC) | $(ENV_STAMP)
+$(CLAIMS): $(RESULTS) $(CLAIMS_SRC) | $(ENV_STAMP)
 	$(PY) -m reproduce claims
 
 paper: $(REPORT) ## execute the report notebook into paper/report.html
 
-$(REPORT): $(wildcard paper/*.py) reproduce/report.py $(FIGURES) $(CLAIMS) | $(ENV_STAMP)
+$(REPORT): $(wildcard paper/*.py) $(REPORT_SRC) $(FIGURES) $(CLAIMS) | $(ENV_STAMP)
 	$(PY) -m reproduce report
 
 test: $(FIGURES) $(CLAIMS) ## run the test suite (trains and draws first if needed; never rewrites baselines)
@@ -88,6 +87,9 @@ $(TESTS_PASSED): $(FIGURES) $(CLAIMS) $(REPORT) $(wildcard tests/*.py tests/base
 
 regen: $(FIGURES) $(CLAIMS) ## rewrite the regression baselines in tests/baselines from the current results (on purpose only)
 	$(PY) -m pytest tests/test_figure_data.py --regen-baselines
+
+spread: $(ENV_STAMP) ## retrain under other CPU kernels (CUDA too if present); write tests/baselines/spread.csv
+	$(PY) -m reproduce spread $(STEMS)
 
 bench: $(ENV_STAMP) ## benchmark the trainer against the obvious implementation; writes data/results/bench.csv
 	$(PY) -m reproduce.bench

@@ -1,10 +1,17 @@
-"""Command line: train a config, draw a figure, compute the claims table.
+"""Command line: train a config, draw a figure, compute the claims table, measure the cross-platform spread.
 
-    python -m reproduce train data/configs/fig03_rank1_loss.toml [--out DIR] [--steps S] [--device cuda]
+    python -m reproduce train data/configs/fig03_rank1_loss.toml [--set lr=0.05 …] [--out DIR]
+                                                                 [--steps S] [--device cuda]
     python -m reproduce plot fig03_rank1_loss [--results DIR] [--out DIR]
     python -m reproduce claims [--results DIR]
     python -m reproduce report
+    python -m reproduce deps                 # make rules: each target's Python sources (import graph)
+    python -m reproduce spread [stem …]      # retrain under other kernels, write tests/baselines/spread.csv
     python -m reproduce --version
+
+A run with `--set` or `--steps` is not the config's own run: unless `--out` names a folder it is written
+to data/results/overrides/<stem>-<hash>/ (hash of the full overridden config), never over
+data/results/<stem>.npz.
 """
 import sys
 
@@ -17,7 +24,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from . import __version__, paths  # noqa: E402
-from .errors import ConfigError, TrainingDiverged  # noqa: E402
+from .errors import BadInput, ConfigError, TrainingDiverged  # noqa: E402
 
 
 def _require_torch():
@@ -28,38 +35,33 @@ def _require_torch():
 
 
 def cmd_train(args):
-    from . import config
-    cfg = config.load(args.config)  # before importing torch: a bad file fails in a blink
+    from . import config, families
+    sets = list(args.set or [])
+    cfg = config.load(args.config)  # the family, so that --steps knows its length key
+    if args.steps is not None:
+        sets.append(f"{families.of(cfg).length_key}={args.steps}")
+    if sets:  # validated by the same checks as the file, before torch is imported
+        cfg = config.load(args.config, sets)
+    if args.device is not None:
+        cfg = dataclasses.replace(cfg, device=args.device)
     _require_torch()
-    from . import results
-    # the length of a run is `steps` for S-curves and `epochs` for grokking
-    length = "steps" if hasattr(cfg, "steps") else "epochs"
-    overrides = {k: v for k, v in ((length, args.steps), ("device", args.device)) if v is not None}
-    if overrides:  # smoke runs only; the file stays the description of the real run
-        try:
-            cfg = dataclasses.replace(cfg, **overrides)
-        except ValueError as err:
-            raise ConfigError(f"{args.config}: override: {err}") from None
     if cfg.device == "cuda":
         import torch
         if not torch.cuda.is_available():
-            raise ConfigError(f"{args.config}: key 'device': cuda requested but no CUDA device is available")
+            raise ConfigError(f"{args.config}: key 'device': cuda requested but torch finds no CUDA device "
+                              f"(torch {torch.__version__}); use DEVICE=cpu or a CUDA build of torch")
+    from . import results
     stem = Path(args.config).stem
-    trainer = _family_module(cfg)
+    out = Path(args.out) if args.out else paths.RESULTS
+    if sets and not args.out:
+        out = paths.OVERRIDES / f"{stem}-{config.config_hash(cfg)}"
+    family = families.of(cfg)
     start = time.perf_counter()
-    runs = trainer.train_config(cfg, where=str(args.config))
+    runs = family.trainer_module().train_config(cfg, where=str(args.config))
     wall = time.perf_counter() - start
-    meta = results.provenance(cfg, wall, trainer.THREADS)
-    out = results.save(stem, cfg, runs, meta, Path(args.out))
-    print(f"trained {stem}: {len(runs)} run(s), {wall:.1f} s -> {out}", flush=True)
-
-
-def _family_module(cfg):
-    if cfg.family == "scurve":
-        from . import train
-        return train
-    from importlib import import_module
-    return import_module(f"reproduce.{cfg.family}")
+    meta = results.provenance(cfg, wall, family.threads, {"overrides": sets} if sets else None)
+    written = results.save(stem, cfg, runs, meta, out)
+    print(f"trained {stem}: {len(runs)} run(s), {wall:.1f} s -> {written}", flush=True)
 
 
 def cmd_plot(args):
@@ -77,8 +79,18 @@ def cmd_claims(args):
 
 
 def cmd_report(args):
-    from .report import build
-    build()
+    from .report import render
+    render()
+
+
+def cmd_deps(args):
+    from .deps import make_rules
+    sys.stdout.write(make_rules())
+
+
+def cmd_spread(args):
+    from .spread import measure
+    measure(args.stems, variants=args.variant, reuse=args.reuse)
 
 
 def main(argv=None):
@@ -87,9 +99,13 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("train", help="train one config and write data/results/<stem>.npz/.json")
     p.add_argument("config")
-    p.add_argument("--out", default=str(paths.RESULTS))
-    p.add_argument("--steps", type=int, help="override steps (epochs for grokking): smoke runs only")
-    p.add_argument("--device", choices=["cpu", "cuda"], help="override the config's device")
+    p.add_argument("--out", help="results folder (default data/results; overridden runs: "
+                                 "data/results/overrides/<stem>-<hash>)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a config key, value in TOML syntax (lr=0.05, weights=[1,0.5], "
+                        "sweep.init_std=[0.1,0.01], target=unit); repeatable")
+    p.add_argument("--steps", type=int, help="shorthand for --set steps=S (epochs=S for grokking)")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="train on this device (make DEVICE=cuda)")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("plot", help="draw paper/figures/<stem>.png and .pdf from results only")
     p.add_argument("stem")
@@ -101,12 +117,20 @@ def main(argv=None):
     p.set_defaults(func=cmd_claims)
     p = sub.add_parser("report", help="execute paper/s_curves.py into paper/report.html")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("deps", help="print make rules: the Python sources of every result and figure")
+    p.set_defaults(func=cmd_deps)
+    p = sub.add_parser("spread", help="retrain under other CPU kernels (and CUDA if present) into "
+                                      "data/results-<variant>/ and record deviations in spread.csv")
+    p.add_argument("stems", nargs="*", help="figure stems (default: every figure)")
+    p.add_argument("--variant", action="append", help="only this variant (repeatable); see spread.py")
+    p.add_argument("--reuse", action="store_true", help="keep variant results that exist already")
+    p.set_defaults(func=cmd_spread)
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (ConfigError, TrainingDiverged) as err:
+    except (BadInput, TrainingDiverged) as err:
         print(f"error: {err}", file=sys.stderr)
-        sys.exit(2 if isinstance(err, ConfigError) else 3)
+        sys.exit(2 if isinstance(err, BadInput) else 3)
     except KeyboardInterrupt:  # Ctrl-C: outputs land only when finished, so there is nothing to clean up
         print(f"interrupted: {args.command} wrote nothing; rerun to start it again", file=sys.stderr)
         sys.exit(130)

@@ -8,15 +8,17 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
-import importlib
 import itertools
 import json
+import math
+import re
 import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import families
 from .errors import ConfigError  # noqa: F401  (raised here, imported from here by callers)
 
 
@@ -89,16 +91,23 @@ def _choice(cfg, **choices):
             raise ValueError(f"{name}: must be one of {', '.join(valid)}; got {getattr(cfg, name)!r}")
 
 
-# Task families by name: (module, config class). A family's module is imported only when a config names
-# it, so reading an S-curve config (or a bad one) never pays for importing torch.
-FAMILIES = {"scurve": ("reproduce.config", "SCurveConfig"), "grokking": ("reproduce.grokking", "GrokConfig")}
+# A config whose arrays would need more memory than this is refused before training (one line, exit 2).
+MAX_BYTES = 16 * 2 ** 30
 
 
-def family_class(name: str, where: str) -> type:
-    if name not in FAMILIES:
-        raise ConfigError(f"{where}: key 'family': must be one of {', '.join(FAMILIES)}; got {name!r}")
-    module, cls = FAMILIES[name]
-    return getattr(importlib.import_module(module), cls)
+def scurve_bytes(cfg) -> int:
+    """Bytes the S-curve trainer holds for a config: recorded curves plus per-seed working tensors.
+
+    Curves: loss, overlaps (n·k̃·k) and norms (n·k̃) at `record_points` steps; working set: the factors
+    and their gradients (n·N·(k+k̃)) and the loss's Gram products ((k+k̃)^n entries per seed).
+    """
+    total = 0
+    for run in expand_sweep(cfg):
+        n, k, km = run.order, run.rank, run.k_model
+        curves = (run.record_points + 2) * (1 + n * km * k + n * km)
+        work = 4 * n * run.N * (k + km) + (k + km) ** n
+        total += 8 * run.seeds * (curves + work)
+    return total
 
 
 def expand_sweep(cfg) -> list:
@@ -130,7 +139,15 @@ def _type_name(hint) -> str:
     return str(hint).replace("typing.", "").replace("<class '", "").replace("'>", "")
 
 
-def build(cls, data: dict, where: str):
+def _non_finite(value) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list):
+        return any(_non_finite(v) for v in value)
+    return False
+
+
+def from_dict(cls, data: dict, where: str):
     """Check keys and types of `data` against dataclass `cls`, then construct it (running its checks)."""
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -142,6 +159,8 @@ def build(cls, data: dict, where: str):
         if not _type_ok(value, hints[key]):
             raise ConfigError(f"{where}: key '{key}': expected {_type_name(hints[key])}, "
                               f"got {type(value).__name__} {value!r}")
+        if _non_finite(value):
+            raise ConfigError(f"{where}: key '{key}': must be a finite number, got {value!r}")
     missing = [n for n, f in fields.items() if n not in data
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     if missing:
@@ -152,6 +171,8 @@ def build(cls, data: dict, where: str):
         if not isinstance(values, list) or not values:
             raise ConfigError(f"{where}: key 'sweep.{key}': expected a non-empty list of values")
         for v in values:
+            if _non_finite(v):
+                raise ConfigError(f"{where}: key 'sweep.{key}': must be finite numbers, got {v!r}")
             if not _type_ok(v, hints[key]):
                 raise ConfigError(f"{where}: key 'sweep.{key}': expected a list of "
                                   f"{_type_name(hints[key])}, got {v!r}")
@@ -169,16 +190,75 @@ def build(cls, data: dict, where: str):
     return cfg
 
 
-def load(path: str | Path):
-    """Read a config file into its family's dataclass, or raise ConfigError naming file and key."""
+def read_toml(path: str | Path) -> dict:
+    """The TOML table of a config file, or a ConfigError saying what is wrong with the file."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory; give a config file such as data/configs/<stem>.toml")
     try:
-        data = tomllib.loads(path.read_text())
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (TOML must be UTF-8); give a config file") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the config file ({err.strerror})") from None
+    if "\x00" in text:
+        raise ConfigError(f"{path}: not a text file (holds NUL bytes); give a TOML config file")
+    if not text.strip():
+        raise ConfigError(f"{path}: empty config file; see data/configs/ for the keys a config needs")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: malformed TOML: {err}") from None
-    return build(family_class(data.get("family", "scurve"), str(path)), data, str(path))
+
+
+def parse_overrides(sets: list[str], where: str) -> dict:
+    """`key=value` strings (values in TOML syntax; a bare word is a string) as a nested dict."""
+    out: dict = {}
+    for item in sets:
+        key, eq, text = item.partition("=")
+        key = key.strip()
+        if not eq or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?", key):
+            raise ConfigError(f"{where}: --set {item!r}: expected key=value, e.g. lr=0.05 or "
+                              f"sweep.init_std=[0.1,0.01]")
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", text.strip()):
+                raise ConfigError(f"{where}: --set {key}: {text!r} is not a TOML value "
+                                  f"(numbers 0.1, lists [1,2], strings \"unit\")") from None
+            value = text.strip()
+        head, _, tail = key.partition(".")
+        if tail:
+            if head != "sweep":
+                raise ConfigError(f"{where}: --set {key}: only sweep.<key> takes a dotted name")
+            out.setdefault("sweep", {})[tail] = value
+        else:
+            out[key] = value
+    return out
+
+
+def load(path: str | Path, sets: list[str] | None = None):
+    """Read a config file (and `--set` overrides) into its family's dataclass, or raise ConfigError."""
+    data = read_toml(path)
+    where = str(path)
+    if sets:
+        changes = parse_overrides(sets, where)
+        data = {**data, **{k: v for k, v in changes.items() if k != "sweep"}}
+        if "sweep" in changes:
+            data["sweep"] = {**data.get("sweep", {}), **changes["sweep"]}
+        where = f"{path} (with --set)"
+    family = data.get("family", "scurve")
+    if not isinstance(family, str):
+        raise ConfigError(f"{where}: key 'family': expected str, got {family!r}")
+    fam = families.get(family, where)
+    cfg = from_dict(fam.config_type(), data, where)
+    need = fam.estimate_bytes(cfg)
+    if need > MAX_BYTES:
+        raise ConfigError(f"{where}: sizes need ~{need / 2 ** 30:.0f} GiB of memory (limit "
+                          f"{MAX_BYTES / 2 ** 30:.0f} GiB); lower N, rank, seeds or record_points")
+    return cfg
 
 
 def as_dict(cfg) -> dict:

@@ -10,3 +10,6 @@ BASELINES = ROOT / "tests" / "baselines" # committed regression baselines (pytes
 TEST_CONFIGS = ROOT / "tests" / "configs"  # small configs for fast tests (not trained by make)
 BUMP_RULE = ROOT / "data" / "bump.toml"  # the one definition of a "bump" (thresholds)
 CLAIMS = RESULTS / "claims.csv"
+OVERRIDES = RESULTS / "overrides"       # generated: runs with --set/--steps, one folder per config hash
+SPREAD = BASELINES / "spread.csv"       # measured cross-platform deviations (python -m reproduce spread)
+SPEC = PAPER / "spec"                    # what each figure reproduces, its settings and claims

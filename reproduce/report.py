@@ -125,7 +125,7 @@ def to_html(nb) -> str:
     return body
 
 
-def build(notebook: Path = NOTEBOOK, out: Path = REPORT, timeout: int = CELL_TIMEOUT_S) -> Path:
+def render(notebook: Path = NOTEBOOK, out: Path = REPORT, timeout: int = CELL_TIMEOUT_S) -> Path:
     """Execute `notebook` and write the HTML report to `out` atomically; returns `out`."""
     start = time.perf_counter()
     nb = execute(notebook, timeout)

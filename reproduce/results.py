@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, config, paths
+from . import __version__, config, families, paths
+from .errors import ResultsError
 
 
 @contextlib.contextmanager
@@ -104,14 +105,31 @@ class Results:
 
 
 def load(stem: str, results_dir: Path = paths.RESULTS) -> Results:
+    """A results pair `<stem>.json` + `<stem>.npz`, or a ResultsError naming the file and what to do."""
     results_dir = Path(results_dir)
-    meta = json.loads((results_dir / f"{stem}.json").read_text())
-    where = f"{stem}.json"
-    cfg = config.build(config.family_class(meta["config"].get("family", "scurve"), where), meta["config"], where)
-    with np.load(results_dir / f"{stem}.npz") as npz:
-        arrays = {name: npz[name] for name in npz.files}
+    meta_path, npz_path = results_dir / f"{stem}.json", results_dir / f"{stem}.npz"
+    retrain = f"retrain it: python -m reproduce train data/configs/{stem}.toml --out {results_dir}"
+    for path in (meta_path, npz_path):
+        if not path.is_file():
+            raise ResultsError(f"{path}: no such results file; {retrain}")
+    try:
+        meta = json.loads(meta_path.read_text())
+        cfg_dict = meta["config"]
+    except (ValueError, KeyError, TypeError):
+        raise ResultsError(f"{meta_path}: truncated or corrupt provenance file; {retrain}") from None
+    cfg = config.from_dict(families.get(cfg_dict.get("family", "scurve"), str(meta_path)).config_type(),
+                           cfg_dict, str(meta_path))
+    try:
+        with np.load(npz_path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        raise ResultsError(f"{npz_path}: truncated or corrupt results file; {retrain}") from None
     runs = []
     for i, run_cfg in enumerate(config.expand_sweep(cfg)):
         prefix = f"r{i}_"
-        runs.append(Run(run_cfg, {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}))
+        data = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+        if not data:
+            raise ResultsError(f"{npz_path}: holds no arrays for run {i} of the config's sweep "
+                               f"(from another config?); {retrain}")
+        runs.append(Run(run_cfg, data))
     return Results(stem, cfg, runs, meta)

@@ -1,36 +1,15 @@
-"""Regression tests: the table each figure draws equals its committed baseline (tests/baselines/<stem>.csv).
+"""Regression tests: the table each figure checks (regression_data, default figure_data) equals its
+committed baseline (tests/baselines/<stem>.csv) within tolerances derived from the measured cross-platform
+spread (tests/baselines/spread.csv, written by `make spread`; rule and safety factor: reproduce/spread.py).
 
 `make regen` rewrites the baselines on purpose; `make test` only compares, and fails when one is missing.
+`pytest --results DIR` checks results trained elsewhere (e.g. under other CPU kernels, .ci/run).
 """
+import numpy as np
 import pandas as pd
 import pytest
 
-from reproduce import figures, paths
-
-# Tolerances per figure and column. The S-curve runs train in float64 with fixed seeds and one thread:
-# on one machine they repeat bit for bit; across BLAS builds round-off (~1e-16) is amplified through
-# the saddle by at most ~1e4, hence rtol 1e-9. Losses near the round-off floor (~1e-31 absolute, far
-# below any plotted decade) carry no relative meaning, hence a small atol on losses.
-S_CURVE = {"loss": dict(rtol=1e-9, atol=1e-20), "theory_loss": dict(rtol=1e-9, atol=1e-20),
-           "relative_loss": dict(rtol=1e-9, atol=1e-20), "strength": dict(rtol=1e-9, atol=1e-12),
-           "step": dict(rtol=1e-9, atol=1e-9),  # drop steps are interpolated from the loss
-           "inner_product": dict(rtol=1e-9, atol=1e-12),
-           "norm": dict(rtol=1e-9, atol=1e-12), "value": dict(rtol=1e-9, atol=1e-12)}
-TOLERANCES = {stem: S_CURVE for stem in figures.FIGURE_IDS if not stem.startswith("figG")}
-# (grokking figures add their own entries below: float32 model, see reproduce/grokking.py)
-# Grokking (figG*): a float32 model, 8000 full-batch AdamW steps on one thread, fixed seed. With the same
-# torch build and thread count the run repeats bit for bit (tests/test_grokking.py checks this), so these
-# only leave room for float64 round-off in the analysis (sums over p² = 12 769 inputs). rtol 1e-6 is ~10×
-# float32 epsilon: any change to the training arithmetic (another torch/BLAS build or CPU kernel)
-# moves the curves by far more, because float32 round-off grows through the grokking transition, and such a
-# baseline must be regenerated on purpose (`make regen`), not matched by loosening these. Losses fall to
-# ~1e-8 nats, hence a tiny atol; accuracies are counts over 3 831 / 8 938 inputs.
-GROK = {"loss": dict(rtol=1e-6, atol=1e-12), "train_loss": dict(rtol=1e-6, atol=1e-12),
-        "test_loss": dict(rtol=1e-6, atol=1e-12), "weight_norm": dict(rtol=1e-6, atol=0.0),
-        "train_acc": dict(rtol=0.0, atol=1e-9), "test_acc": dict(rtol=0.0, atol=1e-9),
-        "norm": dict(rtol=1e-6, atol=1e-9)}
-TOLERANCES.update({stem: GROK for stem in figures.FIGURE_IDS if stem.startswith("figG")})
-DEFAULT = dict(rtol=1e-12, atol=0.0)  # any column not listed: steps, seeds, indices are exact
+from reproduce import figures, paths, spread
 
 
 def baseline_path(stem):
@@ -38,36 +17,54 @@ def baseline_path(stem):
 
 
 def check(dataframe_regression, stem, data: pd.DataFrame, regen: bool):
-    if not regen and not baseline_path(stem).exists():
+    if regen:
+        dataframe_regression.check(data.reset_index(drop=True), fullpath=baseline_path(stem))
+        return
+    if not baseline_path(stem).exists():
         pytest.fail(f"{stem}: no baseline {baseline_path(stem)}; create it on purpose with `make regen`")
-    dataframe_regression.check(data.reset_index(drop=True), fullpath=baseline_path(stem),
-                               tolerances=TOLERANCES.get(stem, {}), default_tolerance=DEFAULT)
+    problems = spread.compare(data, stem)
+    assert not problems, f"{stem}: " + "; ".join(problems)
+
+
+def checked_table(stem, results_dir, alternate):
+    source = paths.RESULTS if results_dir is None else results_dir
+    if alternate and not (source / f"{figures.results_stem(stem)}.npz").exists():
+        pytest.skip(f"no {figures.results_stem(stem)} results in {source}")
+    return figures.regression_data(stem, figures.load_for(stem, source))
 
 
 @pytest.mark.parametrize("stem", figures.FIGURE_IDS)
-def test_figure_data(stem, dataframe_regression, regen):
-    mod = figures.module(stem)
-    check(dataframe_regression, stem, mod.figure_data(figures.load_for(stem)), regen)
+def test_figure_data(stem, dataframe_regression, regen, results_dir):
+    data = checked_table(stem, results_dir, alternate=results_dir is not None)
+    check(dataframe_regression, stem, data, regen)
+
+
+@pytest.mark.parametrize("stem", figures.FIGURE_IDS)
+def test_every_checked_column_has_a_measured_spread(stem):
+    """A float column without a measured spread would get no derived tolerance: `make spread` adds it."""
+    baseline = spread.read_baseline(stem)
+    floats = {c for c in baseline.columns if baseline[c].dtype.kind == "f"}
+    measured = set(spread.load_spread().query("figure == @stem").column)  # every kind: compare() checks
+    assert floats <= measured, f"{stem}: no spread for {sorted(floats - measured)}; run `make spread {stem}`"
 
 
 def perturbed(data: pd.DataFrame, stem: str) -> pd.DataFrame:
     """Every float column moved by 10× its tolerance: a check that still passed would be toothless."""
-    out = data.copy()
-    for col in out.columns:
-        if out[col].dtype.kind == "f":
-            tol = TOLERANCES.get(stem, {}).get(col, DEFAULT)
-            out[col] = out[col] * (1 + 10 * tol.get("rtol", 0) + 1e-12) + 10 * tol.get("atol", 0) + 1e-300
+    out = data.copy().reset_index(drop=True)
+    kinds = out["kind"].astype(str) if "kind" in out else pd.Series("", index=out.index)
+    for (col, kind), (rtol, atol) in spread.table_tolerances(stem, out).items():
+        rows = kinds == kind
+        out.loc[rows, col] = out.loc[rows, col] * (1 + 10 * rtol + 1e-12) + 10 * atol + 1e-300
     return out
 
 
 @pytest.mark.parametrize("stem", figures.FIGURE_IDS)
-def test_baselines_bite(stem, dataframe_regression, regen):
+def test_baselines_bite(stem, regen):
     if regen:
         pytest.skip("rewriting baselines")
-    data = figures.module(stem).figure_data(figures.load_for(stem))
+    data = figures.regression_data(stem, figures.load_for(stem))
     assert any(data[c].dtype.kind == "f" for c in data.columns), f"{stem}: no float column to check"
-    with pytest.raises(AssertionError):
-        check(dataframe_regression, stem, perturbed(data, stem), regen=False)
+    assert spread.compare(perturbed(data, stem), stem), f"{stem}: a 10×-tolerance change passed"
 
 
 def test_missing_baseline_fails_and_writes_nothing(dataframe_regression, tmp_path, monkeypatch):
@@ -75,3 +72,21 @@ def test_missing_baseline_fails_and_writes_nothing(dataframe_regression, tmp_pat
     with pytest.raises(pytest.fail.Exception, match="make regen"):
         check(dataframe_regression, "fig01_scalar", pd.DataFrame({"x": [1.0]}), regen=False)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_one_seed_table_is_compared_with_that_seed_of_the_baseline():
+    stem = "fig02_vector"  # three seeds
+    full = figures.regression_data(stem, figures.load_for(stem))
+    seed = full.seed.iloc[-1]
+    assert not spread.compare(full[full.seed == seed], stem)
+    other = full[full.seed == full.seed.iloc[0]].assign(seed=seed)  # another seed's rows, relabelled
+    assert spread.compare(other, stem)
+
+
+def test_tolerances_are_the_measured_spread_times_the_safety_factor():
+    table = spread.load_spread()
+    row = table[table.rel > 0].iloc[0]
+    rtol, _ = spread.tolerances(row.figure)[(row.column, row.kind)]
+    same = (table.figure == row.figure) & (table.column == row.column) & (table.kind == row.kind)
+    worst = table[same].rel.max()
+    assert np.isclose(rtol, max(spread.SAFETY * worst, 1e-12))

@@ -64,7 +64,7 @@ class ReportParser(HTMLParser):
 def parsed(tmp_path_factory):
     if not paths.CLAIMS.exists():
         pytest.fail(f"no {paths.CLAIMS}: run `make claims` (or `make test`, which builds it) first")
-    out = report.build(out=tmp_path_factory.mktemp("report") / "report.html")  # raises on a failing cell
+    out = report.render(out=tmp_path_factory.mktemp("report") / "report.html")  # raises on a failing cell
     parser = ReportParser()
     parser.feed(out.read_text(encoding="utf-8"))
     return parser

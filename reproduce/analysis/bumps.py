@@ -49,7 +49,7 @@ def bump_rule(quantity: str = "inner_product", path=paths.BUMP_RULE) -> BumpRule
     data = tomllib.loads(path.read_text())
     if quantity not in data:
         raise config.ConfigError(f"{path}: key '{quantity}': no such section; sections: {', '.join(data)}")
-    return config.build(BumpRule, {**data[quantity], "quantity": quantity}, f"{path} [{quantity}]")
+    return config.from_dict(BumpRule, {**data[quantity], "quantity": quantity}, f"{path} [{quantity}]")
 
 
 def bump_peaks(curves, rule: BumpRule):

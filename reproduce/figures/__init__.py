@@ -1,8 +1,12 @@
 """One module per figure, named by its stem (fig03_rank1_loss.py draws paper/figures/fig03_rank1_loss.png).
 
-Each module defines SOURCE (its tag in FIGURES.md §6), figure_data(results) -> DataFrame (the numbers
-drawn, and checked by the regression test), plot(results, data) -> Figure, caption(results) -> str and
-claims(results) -> list of claim rows. It may set RESULTS to read another stem's results.
+Each module defines SOURCE (its tag, see paper/spec/README.md), figure_data(results) -> DataFrame
+(everything `plot` draws, one long table with a `kind` column; the regression test checks it),
+plot(results, data) -> Figure, caption(results) -> str and claims(results) -> list of claim rows.
+Optional: RESULTS_STEM, the results it reads (default: its own stem), and regression_data(results)
+-> DataFrame, the table the regression test checks when figure_data holds quantities that round-off
+moves chaotically (default: figure_data). Figure modules import analysis, results and common code,
+never each other.
 
     python -m reproduce plot fig03_rank1_loss
 """
@@ -13,22 +17,30 @@ from importlib import import_module
 from pathlib import Path
 
 from .. import paths, results
+from ..errors import UnknownFigure
 
 FIGURE_IDS = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("fig"))
 
 
 def module(stem: str):
     if stem not in FIGURE_IDS:
-        raise SystemExit(f"error: unknown figure '{stem}'; figures: {', '.join(FIGURE_IDS)}")
+        raise UnknownFigure(f"unknown figure '{stem}': no reproduce/figures/{stem}.py; "
+                            f"figures: {', '.join(FIGURE_IDS)}")
     return import_module(f"{__name__}.{stem}")
 
 
 def results_stem(stem: str) -> str:
-    return getattr(module(stem), "RESULTS", stem)
+    return getattr(module(stem), "RESULTS_STEM", stem)
 
 
 def load_for(stem: str, results_dir: Path = paths.RESULTS):
     return results.load(results_stem(stem), results_dir)
+
+
+def regression_data(stem: str, res):
+    """The table the regression test compares with tests/baselines/<stem>.csv."""
+    mod = module(stem)
+    return getattr(mod, "regression_data", mod.figure_data)(res)
 
 
 def draw(stem: str, results_dir: Path = paths.RESULTS, out_dir: Path = paths.FIGURES) -> Path:

@@ -1,4 +1,5 @@
 """Figure 3 — rank-1 matrix target: loss vs step for four init scales σ, with the gradient-flow ODE.
+Spec: paper/spec/post.md#fig03_rank1_loss.
 
     python -m reproduce plot fig03_rank1_loss
 """
@@ -9,7 +10,7 @@ from .. import analysis, theory
 from .common import claim, settings, subplots, sweep_colors
 
 SOURCE = "reconstructed: post [U→S], rank-1 'Loss vs Step' (N, σ, lr, steps are this package's choice)"
-SLOPE_TOL = 0.15      # FIGURES.md §6: drop step vs ln(1/σ) has slope 1/(η‖a‖‖b‖) within ±15 %
+SLOPE_TOL = 0.15      # paper/spec/post.md: drop step vs ln(1/σ) has slope 1/(η‖a‖‖b‖) within ±15 %
 ODE_TOL = 0.10        # discrete GD grows by (1+η) a step, the flow by e^η: ~5 % apart at η = 0.1
 FIT_MAX_NSIGMA2 = 1.0  # fit the log law only where Nσ² < 1 (at Nσ² ≥ 1 there is no plateau)
 
@@ -31,6 +32,12 @@ def figure_data(res) -> pd.DataFrame:
         drops = analysis.drop_steps(run)
         rows.append(pd.DataFrame({"kind": "drop_step", "sigma": sigma, "seed": run.seed,
                                   "step": drops, "loss": 0.5 * run.loss[:, 0]}))
+    # the two lines of the right panel, at the σ of the fit: step = ȳ + slope·(ln(1/σ) − x̄)
+    slope, (xc, yc), used = _fit(res)
+    x = np.log(1 / np.array(sorted(used)))
+    for kind, k in (("fit_line", slope), ("theory_line", 1 / (res.cfg.lr * _ab(res)))):
+        rows.append(pd.DataFrame({"kind": kind, "sigma": sorted(used), "seed": np.nan,
+                                  "step": yc + k * (x - xc), "loss": np.nan}))
     return pd.DataFrame(pd.concat(rows, ignore_index=True))
 
 
@@ -47,11 +54,11 @@ def plot(res, data):
     drops = data[data.kind == "drop_step"]
     for sigma, d in drops.groupby("sigma"):
         ax2.plot(np.log(1 / d.sigma), d.step, "o", color=colors[sigma], alpha=0.6)
-    slope, (xc, yc), used = _fit(res)
-    x = np.log(1 / np.array(sorted(used)))
-    ax2.plot(x, yc + (x - xc) / (res.cfg.lr * _ab(res)), "k--", lw=1,
+    theory_line, fit_line = data[data.kind == "theory_line"], data[data.kind == "fit_line"]
+    slope = np.polyfit(np.log(1 / fit_line.sigma), fit_line.step, 1)[0]
+    ax2.plot(np.log(1 / theory_line.sigma), theory_line.step, "k--", lw=1,
              label=r"theory slope $1/(\eta\|a\|\|b\|)$")
-    ax2.plot(x, yc + slope * (x - xc), "r-", lw=1, label=f"fit: slope {slope:.2f}")
+    ax2.plot(np.log(1 / fit_line.sigma), fit_line.step, "r-", lw=1, label=f"fit: slope {slope:.2f}")
     ax2.set(xlabel="ln(1/σ)", ylabel="step at which loss halves", title="Plateau length ∝ ln(1/σ)")
     ax2.legend()
     return fig
@@ -75,7 +82,7 @@ def _fit(res):
 
 
 def caption(res):
-    return (f"{res.stem} — {SOURCE}. Left: loss ½‖abᵀ − ãb̃ᵀ‖² of every seed (thin lines) and the "
+    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). Left: loss ½‖abᵀ − ãb̃ᵀ‖² of every seed (thin lines) and the "
             f"gradient-flow solution of the reduced ODE in x = a·ã, y = b·b̃, ‖ã‖², ‖b̃‖² (dashed, seed 0's "
             f"start, time = η·step; scipy LSODA). Right: the step at which the loss halves, per seed, vs "
             f"ln(1/σ); the log law predicts slope 1/(η‖a‖‖b‖) (dashed), fitted over σ with Nσ² < 1 (red). "

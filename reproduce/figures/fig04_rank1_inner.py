@@ -1,5 +1,6 @@
 """Figure 4 — rank-1 "Inner Product w/ Truth": a·ã and b·b̃ with the norms ‖ã‖, ‖b̃‖, at a small init
 (pure growth) and a large one (norm decay first), with the gradient-flow ODE.
+Spec: paper/spec/post.md#fig04_rank1_inner.
 
     python -m reproduce plot fig04_rank1_inner
 """
@@ -43,7 +44,22 @@ def figure_data(res) -> pd.DataFrame:
             for kind, v in (("gd", values), ("ode", ode)):
                 rows.append(pd.DataFrame({"sigma": run.cfg.init_std, "kind": kind, "quantity": name,
                                           "step": run.step, "value": v}))
+    small, large = _small_large(res)
+    rows.append(pd.DataFrame({"sigma": [large.cfg.init_std], "kind": "decay_end", "quantity": "Σ‖ã‖²",
+                              "step": [analysis.norm_decay_end(large)[SEED_INDEX]], "value": np.nan}))
+    rows.append(_growth_line(small))
     return pd.DataFrame(pd.concat(rows, ignore_index=True))
+
+
+def _growth_line(run) -> pd.DataFrame:
+    """The middle panel's reference |a·ã| ∝ exp(‖a‖‖b‖·η·step), through the first point of the window."""
+    x = np.abs(_curves(run, SEED_INDEX)[0]["a·ã"])
+    sel = (x > GROWTH_WINDOW[0] * run.cfg.init_std) & (x < GROWTH_WINDOW[1]) & (run.step > 0)
+    t0, v0 = run.step[sel][0], x[sel][0]
+    ts = np.linspace(0, 100, 50)
+    ab = np.sqrt(run.target_gram[SEED_INDEX, 0, 0, 0] * run.target_gram[SEED_INDEX, 1, 0, 0])
+    return pd.DataFrame({"sigma": run.cfg.init_std, "kind": "growth_theory", "quantity": "|a·ã|",
+                         "step": ts, "value": v0 * np.exp(ab * run.cfg.lr * (ts - t0))})
 
 
 def plot(res, data):
@@ -59,7 +75,7 @@ def plot(res, data):
             ax.plot(q[q.kind == "ode"].step, q[q.kind == "ode"].value, "k--", lw=0.7)
         ax.set(xlabel="step", ylabel="inner product / norm", xlim=(0, 120),
                title=f"σ = {run.cfg.init_std:g} (Nσ² = {run.cfg.N * run.cfg.init_std ** 2:g})")
-    end = analysis.norm_decay_end(large)[SEED_INDEX]
+    end = data[data.kind == "decay_end"].step.iloc[0]
     axes[2].axvspan(0, end, color="0.85", zorder=0, label="norm decay")
     axes[0].legend(title="solid: GD, dashed: ODE")
     axes[2].legend()
@@ -67,12 +83,8 @@ def plot(res, data):
     d = data[(data.sigma == small.cfg.init_std) & (data.kind == "gd") & (data.quantity == "a·ã")]
     ax = axes[1]
     ax.semilogy(d.step, np.abs(d.value), color=colors["a·ã"], label="|a·ã| (GD)")
-    lo, hi = GROWTH_WINDOW[0] * small.cfg.init_std, GROWTH_WINDOW[1]
-    sel = (np.abs(d.value) > lo) & (np.abs(d.value) < hi) & (d.step > 0)
-    t0, v0 = d.step[sel].iloc[0], np.abs(d.value[sel].iloc[0])
-    ts = np.linspace(0, 100, 50)
-    ab = np.sqrt(small.target_gram[SEED_INDEX, 0, 0, 0] * small.target_gram[SEED_INDEX, 1, 0, 0])
-    ax.semilogy(ts, v0 * np.exp(ab * small.cfg.lr * (ts - t0)), "k:", label="∝ exp(‖a‖‖b‖·η·step)")
+    line = data[data.kind == "growth_theory"]
+    ax.semilogy(line.step, line.value, "k:", label="∝ exp(‖a‖‖b‖·η·step)")
     ax.set(xlabel="step", ylabel="|inner product with truth|", ylim=(small.cfg.init_std / 10, 3),
            xlim=(0, 120), title="Growth is exponential on the plateau")
     ax.legend()
@@ -91,7 +103,7 @@ def _growth_rates(run):
 
 def caption(res):
     small, large = _small_large(res)
-    return (f"{res.stem} — {SOURCE}. Seed {small.seed[SEED_INDEX]}; signs fixed so a·ã ends positive. "
+    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). Seed {small.seed[SEED_INDEX]}; signs fixed so a·ã ends positive. "
             f"Left: σ = {small.cfg.init_std:g}, the inner products grow from ~σ and saturate (sigmoid on a "
             f"linear axis). Middle: the same |a·ã| on log-y grows at the rate ‖a‖‖b‖ per unit time η·step. "
             f"Right: σ = {large.cfg.init_std:g}, the norms first decay (shaded, up to the step where Σ‖ã‖² "

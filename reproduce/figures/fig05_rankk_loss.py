@@ -1,4 +1,5 @@
 """Figure 5 — rank-k targets, k ∈ {1, 2, 4, 8}: loss vs step; how plateau and drop change with rank.
+Spec: paper/spec/post.md#fig05_rankk_loss.
 
     python -m reproduce plot fig05_rankk_loss
 """
@@ -33,24 +34,31 @@ def summary(res) -> pd.DataFrame:
 
 
 def figure_data(res) -> pd.DataFrame:
-    frames = [pd.DataFrame({"rank": run.cfg.rank, "seed": run.seed[b], "step": run.step,
+    """kind "seed": every seed's curve; "median": the median over seeds; "summary": the right panel."""
+    frames = [pd.DataFrame({"kind": "seed", "rank": run.cfg.rank, "seed": run.seed[b], "step": run.step,
                             "loss": run.loss[b], "relative_loss": run.loss[b] / run.loss[b, 0]})
               for run in _runs(res) for b in range(run.loss.shape[0])]
-    return pd.DataFrame(pd.concat(frames, ignore_index=True))
+    for run in _runs(res):
+        frames.append(pd.DataFrame({"kind": "median", "rank": run.cfg.rank, "step": run.step,
+                                    "relative_loss": np.median(run.loss / run.loss[:, :1], axis=0)}))
+    s = summary(res).melt(id_vars="rank", var_name="quantity", value_name="value")
+    frames.append(s.assign(kind="summary"))
+    data = pd.DataFrame(pd.concat(frames, ignore_index=True))
+    return data.assign(quantity=data.quantity.fillna(""))  # a string column throughout
 
 
 def plot(res, data):
     fig, (ax, ax2) = subplots(2, width=4.4)
     ranks = sorted(data["rank"].unique())
     colors = dict(zip(ranks, sweep_colors(len(ranks))))
-    for k, d in data.groupby("rank"):
+    for k, d in data[data.kind == "seed"].groupby("rank"):
         for seed, s in d.groupby("seed"):
             ax.plot(s.step, s.relative_loss, color=colors[k], lw=0.6, alpha=0.35)
-        med = d.groupby("step").relative_loss.median()
-        ax.plot(med.index, med.values, color=colors[k], lw=2, label=f"k = {k} (median)")
+    for k, med in data[data.kind == "median"].groupby("rank"):
+        ax.plot(med.step, med.relative_loss, color=colors[k], lw=2, label=f"k = {k} (median)")
     ax.set(xlabel="step", ylabel="loss / initial loss", xlim=(0, 150), title="Rank k: loss vs step")
     ax.legend()
-    s = summary(res)
+    s = data[data.kind == "summary"].pivot(index="rank", columns="quantity", values="value").reset_index()
     ax2.plot(s["rank"], s.t90, "o-", label="plateau end t₉₀ (loss at 90 %)")
     ax2.plot(s["rank"], s.t10 - s.t90, "s-", label="drop duration t₁₀ − t₉₀")
     ax2.set(xscale="log", xlabel="rank k", ylabel="steps (median over seeds)",
@@ -64,7 +72,7 @@ def plot(res, data):
 def caption(res):
     s = summary(res)
     per_k = "; ".join(f"k={int(r['rank'])}: t90={r.t90:.0f}, width={r.width:.2f}" for _, r in s.iterrows())
-    return (f"{res.stem} — {SOURCE}. Left: loss over initial loss for every seed (thin) and the median "
+    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). Left: loss over initial loss for every seed (thin) and the median "
             f"(thick). Right: median step at which the loss reaches 90 % of its start, and the steps from "
             f"90 % to 10 %. Per rank: {per_k} (width = (t10 − t90)/t50). Targets a_l, b_l with entries "
             f"N(0, 1/N). Settings: {settings(res.cfg, 'N', 'target', 'init_std', 'lr', 'steps', 'seeds')}.")

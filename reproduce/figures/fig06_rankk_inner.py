@@ -1,4 +1,5 @@
 """Figure 6 — rank-2 and rank-4 "Inner Product w/ Truth": every |ã_m·a_l| over steps; bumps appear.
+Spec: paper/spec/post.md#fig06_rankk_inner.
 
     python -m reproduce plot fig06_rankk_inner
 """
@@ -49,15 +50,17 @@ def plot(res, data):
                     label=f"ã{m + 1}·a{l + 1} (bump)" if bump else None)
         ax.plot([], [], "k--", lw=0.8, alpha=0.45, label="other pairs (colour = learned vector)")
         ax.set(xscale="log", xlabel="step", ylabel="|inner product with truth|",
-               title=f"Rank {k}, seed {d.seed.iloc[0]}: {d[d.bump].groupby(['learned', 'target']).ngroups} bump(s)")
+               title=f"Rank {k}, seed {d.seed.iloc[0]}: "
+                     f"{d[d.bump].groupby(['learned', 'target']).ngroups} bump(s)")
         ax.legend(fontsize=7)
     return fig
 
 
 def caption(res):
     rule = analysis.bump_rule()
-    return (f"{res.stem} — {SOURCE}. |ã_m·a_l| for every learned vector m (colour) and target l of the first "
-            f"factor. Thick: bumps, by the package's one rule: {rule.describe()}. Shown per rank: the seed with the most bumps (a written rule, not a hand-picked seed). "
+    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). |ã_m·a_l| for every learned vector m (colour) and target l of the first "
+            f"factor. Thick: bumps, by the package's one rule: {rule.describe()}. Shown per rank: the seed "
+            f"with the most bumps (a written rule, not a hand-picked seed). "
             f"Settings: {settings(res.cfg, 'N', 'target', 'init_std', 'lr', 'steps', 'seeds')}.")
 
 

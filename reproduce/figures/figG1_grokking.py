@@ -14,7 +14,7 @@ import pandas as pd
 
 from .common import claim, settings, subplots
 
-RESULTS = "figG_grokking"
+RESULTS_STEM = "figG_grokking"
 FIGURE = __name__.rsplit(".", 1)[-1]   # claims name this figure, not the shared results stem
 SOURCE = "extension [D]: the comment thread's open question (modular-addition grokking, Nanda et al. 2023)"
 TRAIN_ACC = 0.99       # memorised: train accuracy first reaches this (GROKKING.md's table)

@@ -15,7 +15,7 @@ from .common import claim, subplots
 from .figG1_grokking import SOURCE, first_epoch, phases, shade_phases
 from .figG3_frequency_competition import bump, bump_text
 
-RESULTS = "figG_grokking"
+RESULTS_STEM = "figG_grokking"
 FIGURE = __name__.rsplit(".", 1)[-1]   # claims name this figure, not the shared results stem
 FALL_LEVEL = 1.0       # a loss has "fallen" when it is below 1 nat (ln p ≈ 4.7 is a uniform guess)
 RISE_FACTOR = 2.0      # claim: the excluded loss at least doubles from its low during circuit formation

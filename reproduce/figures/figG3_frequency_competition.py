@@ -19,7 +19,7 @@ from .. import analysis
 from .common import claim, subplots
 from .figG1_grokking import SOURCE, phases
 
-RESULTS = "figG_grokking"
+RESULTS_STEM = "figG_grokking"
 FIGURE = __name__.rsplit(".", 1)[-1]   # claims name this figure, not the shared results stem
 TOP = 6                 # "reached the top 6" (GROKKING.md)
 PLOT_EVERY = 200        # figure_data keeps the evals at multiples of this (and the last): ~50 × (p−1)/2 rows

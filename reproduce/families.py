@@ -1,0 +1,100 @@
+"""The model families: one `Family` entry per family, read by the CLI, the Makefile (through
+`python -m reproduce deps`), the tests and the benchmark. Nothing else names a family.
+
+A config file picks its family with `family = "<name>"` (default "scurve"). Importing this module
+imports neither torch nor a family's code: everything is named by module path and loaded on use.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Callable
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Family:
+    """What a model family provides. A new family adds one entry to FAMILIES and its own files only:
+
+    - `config_class` ("module:Class"): a frozen dataclass whose `__post_init__` raises
+      `ValueError("key: what is wrong")`; it has the fields `family`, `device` and `sweep` (a dict; may
+      be required empty) and a positive int field named by `length_key`.
+    - `trainer` (module): `train_config(cfg, where: str) -> list[dict[str, np.ndarray]]` (one dict per
+      run of the config's sweep; raise `errors.TrainingDiverged` naming `where` on a non-finite loss) and
+      `THREADS` (torch threads it trains with, fixed so that reductions run in a fixed order).
+    - `length_key`: the config field that `--steps` overrides in smoke runs ("steps", "epochs").
+    - `dtype_floor`: (rtol, atol) the regression tests allow on top of the measured spread for columns
+      whose spread measured zero (tests/tolerances.py); set by the family's float precision.
+    - `perturb(cfg) -> cfg`: a real, small change of one setting ("teeth"): a figure's regression check
+      must fail on results trained with it (tests/test_teeth.py).
+    - `teeth`: how that test runs: "retrain" (train `perturb(cfg)`, compare with the baseline; for
+      families that train in seconds) or "other_seed" (compare one seed's baseline rows, relabelled,
+      with another seed's rows: no training, for families whose runs take minutes).
+    - `bytes_per_run(cfg) -> int` (optional, "module:function"): memory a run needs, estimated from
+      the config alone, so a config that cannot fit is refused before training starts.
+
+    The source files a family's results depend on are derived from the trainer's imports
+    (reproduce/deps.py), never listed here; the figures of a family are those whose results stem
+    (`RESULTS_STEM`) names a config of that family.
+    """
+    name: str
+    config_class: str
+    trainer: str
+    length_key: str
+    dtype_floor: tuple[float, float]
+    perturb: Callable
+    teeth: str = "retrain"
+    bytes_per_run: str | None = None
+
+    def config_type(self) -> type:
+        module, cls = self.config_class.split(":")
+        return getattr(import_module(module), cls)
+
+    def trainer_module(self):
+        return import_module(self.trainer)
+
+    @property
+    def threads(self) -> int:
+        return self.trainer_module().THREADS
+
+    def config_module_path(self) -> str:
+        return self.config_class.split(":")[0]
+
+    def estimate_bytes(self, cfg) -> int:
+        if self.bytes_per_run is None:
+            return 0
+        module, fn = self.bytes_per_run.split(":")
+        return int(getattr(import_module(module), fn)(cfg))
+
+
+def _lr_times_1_01(cfg):
+    """S-curves: the learning rate 1 % higher moves every drop step by ~1 %."""
+    return dataclasses.replace(cfg, lr=cfg.lr * 1.01)
+
+
+def _weight_decay_times_1_05(cfg):
+    """Grokking: weight decay 5 % higher moves the grokking epoch (placeholder; the family may change it)."""
+    return dataclasses.replace(cfg, weight_decay=cfg.weight_decay * 1.05)
+
+
+FAMILIES = {
+    "scurve": Family(name="scurve", config_class="reproduce.config:SCurveConfig", trainer="reproduce.train",
+                     length_key="steps", dtype_floor=(1e-12, 1e-20), perturb=_lr_times_1_01,
+                     teeth="retrain", bytes_per_run="reproduce.config:scurve_bytes"),
+    "grokking": Family(name="grokking", config_class="reproduce.grokking:GrokConfig",
+                       trainer="reproduce.grokking", length_key="epochs", dtype_floor=(1e-6, 1e-12),
+                       perturb=_weight_decay_times_1_05, teeth="other_seed"),
+}
+
+
+def get(name: str, where: str = "config") -> Family:
+    """The family called `name`, or a ConfigError naming the file, the key and the valid names."""
+    if name not in FAMILIES:
+        raise ConfigError(f"{where}: key 'family': must be one of {', '.join(FAMILIES)}; got {name!r}")
+    return FAMILIES[name]
+
+
+def of(cfg) -> Family:
+    return get(cfg.family)
