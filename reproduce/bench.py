@@ -11,7 +11,8 @@ Three tables, each printed and written atomically to data/results/:
   bench_scaling.csv   the package's seconds per seed-step for seeds × N on the rank-4 matrix task, the
                       one-off part of that (a one-step run), and the baseline's per N
   bench_pipeline.csv  wall time of each make stage from a clean copy of the working tree, then of a no-op
-Both sides of a comparison run in this process with torch.set_num_threads(train.THREADS) (one thread).
+Both sides of a comparison run in this process with torch.set_num_threads(families.get("scurve").threads)
+(one thread).
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import baseline, config, paths, results, train
+from . import baseline, config, families, paths, results
 
 # Settings shared by every case: GD at η = 0.1 from σ-scale Gaussian inits on unit targets (fig03-06).
 COMMON = dict(lr=0.1, target="unit", init="gaussian", optimizer="gd", dtype="float64", record_points=300)
@@ -61,7 +62,7 @@ def time_project(cfg, repeats: int = REPEATS):
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        runs = train.train_config(cfg)
+        runs = SCURVE.trainer_module().train_config(cfg)
         if cfg.device == "cuda":
             torch.cuda.synchronize()
         best = min(best, time.perf_counter() - start)
@@ -119,6 +120,9 @@ def _family(toml: Path) -> str:
     return config.load(toml).family
 
 
+SCURVE = families.get("scurve")  # the family this benchmark times
+
+
 def _why(done: subprocess.CompletedProcess) -> str:
     """One line on why a stage failed: pytest's counts and first failure, else the last line printed."""
     lines = [line.strip() for line in (done.stdout + "\n" + done.stderr).splitlines() if line.strip()]
@@ -148,8 +152,9 @@ def pipeline(python: str, log: Path, timeout_s: int = 1800) -> list[dict]:
         env.update(CONDA_DEFAULT_ENV="reproduce-bench",
                    PATH=f"{Path(python).parent}{os.pathsep}{env['PATH']}")
         scurve = [f"data/results/{p.stem}.npz" for p in sorted(paths.CONFIGS.glob("*.toml"))
-                  if _family(p) == "scurve"]
-        stages = [("train (S-curve configs)", scurve), ("train (other families: grokking)", ["train"]),
+                  if _family(p) == SCURVE.name]
+        others = ", ".join(sorted(set(families.FAMILIES) - {SCURVE.name}))
+        stages = [("train (S-curve configs)", scurve), (f"train (other families: {others})", ["train"]),
                   ("figures + claims", ["figures"]), ("paper", ["paper"]),
                   ("test (make all: only the test run is left)", ["all"]), ("no-op make all", ["all"]),
                   ("no-op make train figures paper", ["train", "figures", "paper"])]
@@ -187,9 +192,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("error: --device cuda but no CUDA device is available")
-    torch.set_num_threads(train.THREADS)
+    torch.set_num_threads(SCURVE.threads)
     load = os.getloadavg()[0]
-    print(f"bench: torch {torch.__version__}, {train.THREADS} thread(s), load average {load:.2f} "
+    print(f"bench: torch {torch.__version__}, {SCURVE.threads} thread(s), load average {load:.2f} "
           f"on {os.cpu_count()} cores (timings are the best of {REPEATS})", flush=True)
     rows = [compare(name, *CASES[name], device=args.device) for name in (args.cases or CASES)]
     table = pd.DataFrame(rows)
