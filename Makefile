@@ -36,7 +36,7 @@ $(DEPS_MK): $(shell find reproduce -name '*.py') $(CONFIGS)
 	@mkdir -p $(@D)
 	$(DEPS_PY) -m reproduce deps > $@.tmp && mv $@.tmp $@
 
-.PHONY: help env install train figures claims paper test regen spread bench all clean
+.PHONY: help env install train figures claims paper test regen spread portable bench all clean
 .PRECIOUS: $(RESULTS) data/results/%.npz
 .DELETE_ON_ERROR:
 
@@ -89,7 +89,14 @@ regen: $(FIGURES) $(CLAIMS) ## rewrite the regression baselines in tests/baselin
 	$(PY) -m pytest tests/test_figure_data.py --regen-baselines
 
 spread: $(ENV_STAMP) ## retrain under other CPU kernels (CUDA too if present); write tests/baselines/spread.csv
-	$(PY) -m reproduce spread $(STEMS)
+	$(PY) -m reproduce spread $(STEMS) $(if $(REUSE),--reuse)
+
+# The second platform of CI: other CPU kernels (ATen's generic capability, MKL's compatible path), results
+# in their own folder, checked against the same baselines; claim verdicts must equal the native ones.
+PORTABLE := data/results-portable
+portable: $(CLAIMS) | $(ENV_STAMP) ## retrain under other CPU kernels into data/results-portable and run the checks there
+	$(PY) -m reproduce spread --variant portable --train-only --ci
+	$(PY) -m pytest tests/test_figure_data.py tests/test_portability.py --results $(PORTABLE)
 
 bench: $(ENV_STAMP) ## benchmark the trainer against the obvious implementation; writes data/results/bench.csv
 	$(PY) -m reproduce.bench

@@ -90,7 +90,7 @@ def cmd_deps(args):
 
 def cmd_spread(args):
     from .spread import measure
-    measure(args.stems, variants=args.variant, reuse=args.reuse)
+    measure(args.stems, variants=args.variant, reuse=args.reuse, train_only=args.train_only, ci=args.ci)
 
 
 def main(argv=None):
@@ -124,6 +124,8 @@ def main(argv=None):
     p.add_argument("stems", nargs="*", help="figure stems (default: every figure)")
     p.add_argument("--variant", action="append", help="only this variant (repeatable); see spread.py")
     p.add_argument("--reuse", action="store_true", help="keep variant results that exist already")
+    p.add_argument("--train-only", action="store_true", help="train the variants, write no spread.csv")
+    p.add_argument("--ci", action="store_true", help="train with each family's ci_set overrides")
     p.set_defaults(func=cmd_spread)
     args = parser.parse_args(argv)
     try:

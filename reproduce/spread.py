@@ -1,6 +1,7 @@
 """How far a correct machine may move each checked number: measured, then turned into tolerances.
 
     python -m reproduce spread [stem …] [--variant NAME] [--reuse]      (make spread STEMS="…")
+    python -m reproduce spread --variant portable --train-only --ci     (make portable: CI's second pass)
 
 Retrains the configs behind the given figures (default: all) under each VARIANT — numerically different
 but correct settings of this machine — into data/results-<variant>/ (never over data/results/), compares
@@ -173,21 +174,27 @@ def _cuda_present() -> bool:
     return probe.stdout.strip() == "True"
 
 
-def train_variant(name: str, config_stems: list[str], reuse: bool = False) -> Path:
+def train_variant(name: str, config_stems: list[str], reuse: bool = False, ci: bool = False) -> Path:
+    """Train the configs under a variant into data/results-<variant>/; `ci`: with each family's ci_set."""
     spec, out = VARIANTS[name], variant_dir(name)
     for stem in config_stems:
         if reuse and (out / f"{stem}.npz").exists():
             continue
-        cmd = [sys.executable, "-m", "reproduce", "train", str(paths.CONFIGS / f"{stem}.toml"), "--out", str(out)]
+        cfg_path = paths.CONFIGS / f"{stem}.toml"
+        cmd = [sys.executable, "-m", "reproduce", "train", str(cfg_path), "--out", str(out)]
         if "device" in spec:
             cmd += ["--device", spec["device"]]
+        if ci:
+            family = families.get(config.read_toml(cfg_path).get("family", "scurve"), str(cfg_path))
+            cmd += [arg for item in family.ci_set for arg in ("--set", item)]
         proc = subprocess.run(cmd, env={**os.environ, **spec["env"]}, cwd=paths.ROOT)
         if proc.returncode:
             raise BadInput(f"{stem}: training under variant {name} failed (exit {proc.returncode})")
     return out
 
 
-def measure(stems: list[str] | None = None, variants: list[str] | None = None, reuse: bool = False):
+def measure(stems: list[str] | None = None, variants: list[str] | None = None, reuse: bool = False,
+            train_only: bool = False, ci: bool = False):
     stems = stems or figures.FIGURE_IDS
     for stem in stems:
         figures.module(stem)  # an unknown stem fails before anything trains
@@ -198,7 +205,9 @@ def measure(stems: list[str] | None = None, variants: list[str] | None = None, r
     config_stems = sorted({figures.results_stem(s) for s in stems})
     rows = []
     for name in variants:
-        folder = train_variant(name, config_stems, reuse)
+        folder = train_variant(name, config_stems, reuse, ci)
+        if train_only:
+            continue
         for stem in stems:
             res = figures.load_for(stem, folder)
             obtained = figures.regression_data(stem, res).reset_index(drop=True)
@@ -211,6 +220,8 @@ def measure(stems: list[str] | None = None, variants: list[str] | None = None, r
                 continue
             for (col, kind), (rel, absolute) in deviation(obtained, baseline).items():
                 rows.append(dict(figure=stem, column=col, kind=kind, variant=name, rel=rel, abs=absolute))
+    if train_only:
+        return
     old = load_spread()
     measured = {(r["figure"], r["variant"]) for r in rows}
     keep = old[[(f, v) not in measured for f, v in zip(old.figure, old.variant)]]
