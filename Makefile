@@ -44,7 +44,7 @@ help: ## list the targets
 	@echo "Multi-Component Learning and S-Curves: reproduction pipeline"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-all: train figures paper $(TESTS_PASSED) ## train every config, draw every figure, build the report, run the tests
+all: train figures paper $(TESTS_PASSED) ## train every config, draw every figure, build the report, test
 
 env install: $(ENV_STAMP) ## create .venv (torch==2.13.0 CPU first, then this package) unless conda is active
 
@@ -85,16 +85,16 @@ $(TESTS_PASSED): $(FIGURES) $(CLAIMS) $(REPORT) $(wildcard tests/*.py tests/base
 	$(PY) -m pytest
 	@touch $@
 
-regen: $(FIGURES) $(CLAIMS) ## rewrite the regression baselines in tests/baselines from the current results (on purpose only)
+regen: $(FIGURES) $(CLAIMS) ## rewrite tests/baselines from the current results (on purpose only)
 	$(PY) -m pytest tests/test_figure_data.py --regen-baselines
 
-spread: $(ENV_STAMP) ## retrain under other CPU kernels (CUDA too if present); write tests/baselines/spread.csv
+spread: $(ENV_STAMP) ## retrain under other CPU kernels (and CUDA); write tests/baselines/spread.csv
 	$(PY) -m reproduce spread $(STEMS) $(if $(REUSE),--reuse)
 
 # The second platform of CI: other CPU kernels (ATen's generic capability, MKL's compatible path), results
 # in their own folder, checked against the same baselines; claim verdicts must equal the native ones.
 PORTABLE := data/results-portable
-portable: $(CLAIMS) | $(ENV_STAMP) ## retrain under other CPU kernels into data/results-portable and run the checks there
+portable: $(CLAIMS) | $(ENV_STAMP) ## retrain under other CPU kernels, check those results (CI)
 	$(PY) -m reproduce spread --variant portable --train-only --ci
 	$(PY) -m pytest tests/test_figure_data.py tests/test_portability.py --results $(PORTABLE)
 
@@ -103,4 +103,5 @@ bench: $(ENV_STAMP) ## benchmark the trainer against the obvious implementation;
 
 clean: ## delete generated results, figures and the report (keeps .venv and the baselines)
 	find data/results paper/figures -type f ! -name .gitignore -delete
+	rm -rf data/results-*/ build/
 	rm -f $(REPORT)

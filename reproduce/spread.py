@@ -9,7 +9,8 @@ each figure's checked table (regression_data, default figure_data) with tests/ba
 writes per figure, column and variant the largest deviation to tests/baselines/spread.csv.
 
 Tables with a `kind` column are measured per kind (curves of different scale and stability share
-columns there). A column's deviation is two numbers, matching the check |obtained − baseline| ≤ atol + rtol·|baseline|:
+columns there). A column's deviation is two numbers, matching the check
+|obtained − baseline| ≤ atol + rtol·|baseline|:
 `rel`, the largest relative deviation over rows whose |baseline| is at least FLOOR_REL of the column's
 largest |value|, and `abs`, the largest absolute deviation over the rows below that (round-off floor:
 e.g. losses of 1e-31 next to losses of 1, whose relative digits carry no meaning). The regression tests

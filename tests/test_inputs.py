@@ -90,7 +90,8 @@ def test_bad_results_file(case, results_copy, tmp_path):
     damage, message = RESULTS_DAMAGE[case]
     damage(results_copy)
     figs = tmp_path / "figs"
-    line = one_line_error(cli("plot", "fig01_scalar", "--results", str(results_copy), "--out", str(figs)), message)
+    proc = cli("plot", "fig01_scalar", "--results", str(results_copy), "--out", str(figs))
+    line = one_line_error(proc, message)
     assert "fig01_scalar" in line and "reproduce train" in line  # what to do
     assert not figs.exists()
 

@@ -87,5 +87,6 @@ def exponential_caption(res, source_tag: str) -> str:
 def exponential_claims(res) -> list[dict]:
     data = exponential_data(res)
     dev = float(np.max(np.abs(data.loss / data.theory_loss - 1)))
-    return [claim(f"Q1_{res.stem[:5]}", res.stem, "loss decays exactly as L0(1-lr)^(2t) from step 0 (no plateau)",
+    return [claim(f"Q1_{res.stem[:5]}", res.stem,
+                  "loss decays exactly as L0(1-lr)^(2t) from step 0 (no plateau)",
                   f"max relative deviation {dev:.2e}", f"<= {MAX_REL_DEV:.0e}", dev <= MAX_REL_DEV)]

@@ -82,7 +82,8 @@ def _fit(res):
 
 
 def caption(res):
-    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). Left: loss ½‖abᵀ − ãb̃ᵀ‖² of every seed (thin lines) and the "
+    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). "
+            f"Left: loss ½‖abᵀ − ãb̃ᵀ‖² of every seed (thin lines) and the "
             f"gradient-flow solution of the reduced ODE in x = a·ã, y = b·b̃, ‖ã‖², ‖b̃‖² (dashed, seed 0's "
             f"start, time = η·step; scipy LSODA). Right: the step at which the loss halves, per seed, vs "
             f"ln(1/σ); the log law predicts slope 1/(η‖a‖‖b‖) (dashed), fitted over σ with Nσ² < 1 (red). "

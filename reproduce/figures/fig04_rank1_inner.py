@@ -70,7 +70,8 @@ def plot(res, data):
         d = data[data.sigma == run.cfg.init_std]
         for name in QUANTITIES:
             q = d[d.quantity == name]
-            style = dict(ls=":", lw=2.5) if name.startswith("‖") else {}  # norms coincide with overlaps at small σ
+            # dotted: at small σ the norms coincide with the overlaps
+            style = dict(ls=":", lw=2.5) if name.startswith("‖") else {}
             ax.plot(q[q.kind == "gd"].step, q[q.kind == "gd"].value, color=colors[name], label=name, **style)
             ax.plot(q[q.kind == "ode"].step, q[q.kind == "ode"].value, "k--", lw=0.7)
         ax.set(xlabel="step", ylabel="inner product / norm", xlim=(0, 120),
@@ -103,7 +104,8 @@ def _growth_rates(run):
 
 def caption(res):
     small, large = _small_large(res)
-    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). Seed {small.seed[SEED_INDEX]}; signs fixed so a·ã ends positive. "
+    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). "
+            f"Seed {small.seed[SEED_INDEX]}; signs fixed so a·ã ends positive. "
             f"Left: σ = {small.cfg.init_std:g}, the inner products grow from ~σ and saturate (sigmoid on a "
             f"linear axis). Middle: the same |a·ã| on log-y grows at the rate ‖a‖‖b‖ per unit time η·step. "
             f"Right: σ = {large.cfg.init_std:g}, the norms first decay (shaded, up to the step where Σ‖ã‖² "

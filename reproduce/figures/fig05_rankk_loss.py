@@ -72,7 +72,8 @@ def plot(res, data):
 def caption(res):
     s = summary(res)
     per_k = "; ".join(f"k={int(r['rank'])}: t90={r.t90:.0f}, width={r.width:.2f}" for _, r in s.iterrows())
-    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). Left: loss over initial loss for every seed (thin) and the median "
+    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). "
+            f"Left: loss over initial loss for every seed (thin) and the median "
             f"(thick). Right: median step at which the loss reaches 90 % of its start, and the steps from "
             f"90 % to 10 %. Per rank: {per_k} (width = (t10 − t90)/t50). Targets a_l, b_l with entries "
             f"N(0, 1/N). Settings: {settings(res.cfg, 'N', 'target', 'init_std', 'lr', 'steps', 'seeds')}.")

@@ -58,7 +58,8 @@ def plot(res, data):
 
 def caption(res):
     rule = analysis.bump_rule()
-    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). |ã_m·a_l| for every learned vector m (colour) and target l of the first "
+    return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). "
+            f"|ã_m·a_l| for every learned vector m (colour) and target l of the first "
             f"factor. Thick: bumps, by the package's one rule: {rule.describe()}. Shown per rank: the seed "
             f"with the most bumps (a written rule, not a hand-picked seed). "
             f"Settings: {settings(res.cfg, 'N', 'target', 'init_std', 'lr', 'steps', 'seeds')}.")
