@@ -256,8 +256,8 @@ def load(path: str | Path, sets: list[str] | None = None):
     cfg = from_dict(fam.config_type(), data, where)
     need = fam.estimate_bytes(cfg)
     if need > MAX_BYTES:
-        raise ConfigError(f"{where}: sizes need ~{need / 2 ** 30:.0f} GiB of memory (limit "
-                          f"{MAX_BYTES / 2 ** 30:.0f} GiB); lower N, rank, seeds or record_points")
+        raise ConfigError(f"{where}: keys N, rank, model_rank, seeds, record_points: need "
+                          f"~{need / 2 ** 30:.0f} GiB of memory (limit {MAX_BYTES / 2 ** 30:.0f} GiB); lower them")
     return cfg
 
 
