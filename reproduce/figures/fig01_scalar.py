@@ -7,18 +7,10 @@ from .common import exponential_caption, exponential_claims, exponential_data, e
 
 SOURCE = "reproduced: post [R], Figure 1 (settings are this package's choice [S])"
 
-
-def figure_data(res):
-    return exponential_data(res)
-
-
-def plot(res, data):
-    return exponential_plot(res, data)
+figure_data = exponential_data
+plot = exponential_plot
+claims = exponential_claims
 
 
 def caption(res):
     return exponential_caption(res, SOURCE)
-
-
-def claims(res):
-    return exponential_claims(res)
