@@ -35,29 +35,41 @@ def _require_torch():
 
 
 def cmd_train(args):
+    # every file is checked before anything trains, and before torch is imported
+    todo = [(path, _train_config(path, args)) for path in args.config]
+    _require_torch()
+    for path, (cfg, sets) in todo:
+        _train_one(path, cfg, sets, args)
+
+
+def _train_config(path, args):
     from . import config, families
     sets = list(args.set or [])
-    cfg = config.load(args.config)  # the family, so that --steps knows its length key
+    cfg = config.load(path)  # the family, so that --steps knows its length key
     if args.steps is not None:
         sets.append(f"{families.of(cfg).length_key}={args.steps}")
-    if sets:  # validated by the same checks as the file, before torch is imported
-        cfg = config.load(args.config, sets)
+    if sets:  # validated by the same checks as the file
+        cfg = config.load(path, sets)
     if args.device is not None:
         cfg = dataclasses.replace(cfg, device=args.device)
-    _require_torch()
+    return cfg, sets
+
+
+def _train_one(path, cfg, sets, args):
+    from . import config, families
     if cfg.device == "cuda":
         import torch
         if not torch.cuda.is_available():
-            raise ConfigError(f"{args.config}: key 'device': cuda requested but torch finds no CUDA device "
+            raise ConfigError(f"{path}: key 'device': cuda requested but torch finds no CUDA device "
                               f"(torch {torch.__version__}); use DEVICE=cpu or a CUDA build of torch")
     from . import results
-    stem = Path(args.config).stem
+    stem = Path(path).stem
     out = Path(args.out) if args.out else paths.RESULTS
     if sets and not args.out:
         out = paths.OVERRIDES / f"{stem}-{config.config_hash(cfg)}"
     family = families.of(cfg)
     start = time.perf_counter()
-    runs = family.trainer_module().train_config(cfg, where=str(args.config))
+    runs = family.trainer_module().train_config(cfg, where=str(path))
     wall = time.perf_counter() - start
     meta = results.provenance(cfg, wall, family.threads, {"overrides": sets} if sets else None)
     written = results.save(stem, cfg, runs, meta, out)
@@ -97,8 +109,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m reproduce", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"reproduce {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("train", help="train one config and write data/results/<stem>.npz/.json")
-    p.add_argument("config")
+    p = sub.add_parser("train", help="train configs and write data/results/<stem>.npz/.json")
+    p.add_argument("config", nargs="+", help="config files, trained one after another in one process")
     p.add_argument("--out", help="results folder (default data/results; overridden runs: "
                                  "data/results/overrides/<stem>-<hash>)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",

@@ -178,19 +178,20 @@ def _cuda_present() -> bool:
 def train_variant(name: str, config_stems: list[str], reuse: bool = False, ci: bool = False) -> Path:
     """Train the configs under a variant into data/results-<variant>/; `ci`: with each family's ci_set."""
     spec, out = VARIANTS[name], variant_dir(name)
+    batches: dict[tuple, list[str]] = {}  # one process per set of overrides: torch starts once
     for stem in config_stems:
         if reuse and (out / f"{stem}.npz").exists():
             continue
         cfg_path = paths.CONFIGS / f"{stem}.toml"
-        cmd = [sys.executable, "-m", "reproduce", "train", str(cfg_path), "--out", str(out)]
-        if "device" in spec:
-            cmd += ["--device", spec["device"]]
-        if ci:
-            family = families.get(config.read_toml(cfg_path).get("family", "scurve"), str(cfg_path))
-            cmd += [arg for item in family.ci_set for arg in ("--set", item)]
+        family = families.get(config.read_toml(cfg_path).get("family", "scurve"), str(cfg_path))
+        batches.setdefault(family.ci_set if ci else (), []).append(str(cfg_path))
+    for sets, files in batches.items():
+        cmd = [sys.executable, "-m", "reproduce", "train", *files, "--out", str(out)]
+        cmd += ["--device", spec["device"]] if "device" in spec else []
+        cmd += [arg for item in sets for arg in ("--set", item)]
         proc = subprocess.run(cmd, env={**os.environ, **spec["env"]}, cwd=paths.ROOT)
         if proc.returncode:
-            raise BadInput(f"{stem}: training under variant {name} failed (exit {proc.returncode})")
+            raise BadInput(f"training under variant {name} failed (exit {proc.returncode})")
     return out
 
 
