@@ -31,6 +31,9 @@ DEPS_MK := build/deps.mk
 DEPS_PY := $(firstword $(wildcard $(PY)) $(PYTHON))
 ifneq ($(filter-out help env install clean,$(or $(MAKECMDGOALS),help)),)
 include $(DEPS_MK)
+# build/device holds the device the results were trained on: switching DEVICE retrains everything.
+$(shell mkdir -p build; [ "$$(cat build/device 2>/dev/null)" = "$(or $(DEVICE),config)" ] \
+        || echo "$(or $(DEVICE),config)" > build/device)
 endif
 $(DEPS_MK): $(shell find reproduce -name '*.py') $(CONFIGS)
 	@mkdir -p $(@D)
@@ -59,7 +62,7 @@ env install: $(ENV_STAMP) ## create .venv (torch==2.13.0 CPU first, then this pa
 
 train: $(RESULTS) ## train every config in data/configs (skips those already up to date)
 
-data/results/%.npz: data/configs/%.toml | $(ENV_STAMP)
+data/results/%.npz: data/configs/%.toml build/device | $(ENV_STAMP)
 	$(PY) -m reproduce train $< $(TRAIN_FLAGS)
 
 figures: $(FIGURES) $(CLAIMS) ## draw paper/figures/<stem>.png/.pdf and compute data/results/claims.csv

@@ -109,7 +109,8 @@ def deviation(obtained: pd.DataFrame, baseline: pd.DataFrame) -> dict[tuple[str,
             d = np.where(np.isnan(a) & np.isnan(b), 0.0, np.abs(a - b))
             d = np.where(np.isnan(d), np.inf, d)  # NaN on one side only: no tolerance covers it
             scale = np.nanmax(np.abs(b)) if np.isfinite(b).any() else 0.0
-            resolved = (np.abs(np.nan_to_num(b)) >= FLOOR_REL * scale) & (d > 0)
+            size = np.abs(np.nan_to_num(b))
+            resolved = (size >= FLOOR_REL * scale) & (size > 0) & (d > 0)  # zeros: absolute terms
             rel = d[resolved] / np.abs(b[resolved])
             out[(col, kind)] = (float(np.max(rel, initial=0.0)), float(np.max(d[~resolved], initial=0.0)))
     return out

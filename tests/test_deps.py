@@ -19,6 +19,8 @@ def project(tmp_path: Path) -> Path:
     shutil.copy(paths.ROOT / "Makefile", dest)
     shutil.copy(paths.BUMP_RULE, dest / "data")
     (dest / "paper").mkdir()
+    (dest / "build").mkdir()
+    (dest / "build" / "device").write_text("config\n")  # trained with each config's own device
     for path in dest.rglob("*"):
         os.utime(path, (T0, T0))
     for stem in (p.stem for p in paths.CONFIGS.glob("*.toml")):
@@ -83,3 +85,11 @@ def test_deps_finds_data_files_read_by_name():
     rules = deps.make_rules()
     fig03 = next(line for line in rules.splitlines() if line.startswith("paper/figures/fig03_rank1_loss.png"))
     assert "data/bump.toml" in fig03 and "reproduce/figures/matplotlibrc" in fig03
+
+
+def test_switching_device_retrains(tmp_path):
+    p = project(tmp_path)
+    target = "data/results/fig01_scalar.npz"
+    assert make(p, "-q", target).returncode == 0
+    stamp(p / "build" / "deps.mk", T1)
+    assert make(p, "-q", target, "DEVICE=cuda").returncode == 1  # results trained for another device
