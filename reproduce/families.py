@@ -35,7 +35,7 @@ class Family:
     - `ci_set`: `--set` overrides for the CI's second pass under other CPU kernels (`make portable`),
       e.g. one seed of a run that takes minutes; empty: the config as it is. Claims are compared with
       the native verdicts only for configs trained without overrides.
-    - `bytes_per_run(cfg) -> int` (optional, "module:function"): memory a run needs, estimated from
+    - `bytes_per_run(cfg) -> int` (optional, "module:function"): memory the config's runs need, from
       the config alone, so a config that cannot fit is refused before training starts.
 
     The source files a family's results depend on are derived from the trainer's imports
