@@ -95,3 +95,12 @@ bench: $(ENV_STAMP) ## benchmark the trainer against the obvious implementation;
 clean: ## delete generated results, figures and the report (keeps .venv and the baselines)
 	find data/results paper/figures -type f ! -name .gitignore -delete
 	rm -f $(REPORT)
+
+# --- the explorer and the front-page gallery (neither is part of `make all`) ---
+.PHONY: explore gallery
+
+explore: $(ENV_STAMP) ## start the live explorer, a local web app (prints its URL; Ctrl-C stops it)
+	$(PY) -m reproduce.explore
+
+gallery: $(CLAIMS) ## redraw paper/gallery/ (thumbnails, claims table, manifest) and README's gallery section
+	$(PY) -m reproduce.gallery
