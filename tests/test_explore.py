@@ -202,3 +202,36 @@ def test_app_in_a_browser_follows_a_rank_change(tmp_path):
             browser.close()
     assert after == {**before, "rank": 3}
     assert core.build_config(after).rank == 3  # the exported file is a valid config
+
+
+# --- the app's script without a browser (Streamlit's AppTest runs it as the server would) ---------------
+def _app():
+    from streamlit.testing.v1 import AppTest
+    return AppTest.from_file(str(paths.ROOT / "reproduce" / "explore" / "app.py"), default_timeout=120).run()
+
+
+def test_app_shows_the_command_lines_error_and_recovers():
+    at = _app()
+    assert not at.exception and not at.error
+    at.text_input(key="weights").set_value("1, 2, 3").run()
+    assert [e.value for e in at.error] == ["error: explore.toml: key 'weights': must list one weight per "
+                                           "target component (2), got 3"]
+    at.text_input(key="weights").set_value("").run()
+    at.number_input(key="rank").set_value(4).run()
+    at.selectbox(key="pair_target").set_value(3).run()
+    at.number_input(key="rank").set_value(2).run()  # the chosen target a4 no longer exists
+    assert not at.exception and not at.error
+
+
+def test_app_answers_a_change_within_the_budget():
+    """Server side, the whole script for rank 8, N 1000, 1000 steps, one new seed: best of 3 ≤ 0.3 s."""
+    at = _app()
+    at.number_input(key="N").set_value(1000).run()
+    at.number_input(key="rank").set_value(8).run()
+    times = []
+    for seed in (101, 102, 103):  # new seeds: nothing comes from the cache
+        start = time.perf_counter()
+        at.number_input(key="seed").set_value(seed).run()
+        times.append(time.perf_counter() - start)
+    assert not at.exception and not at.error
+    assert min(times) <= 0.3, times

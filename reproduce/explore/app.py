@@ -11,6 +11,7 @@ from reproduce.errors import ConfigError, TrainingDiverged
 from reproduce.explore import core, plots
 
 LONG_RUN_STEPS = 20_000  # runs longer than this show a progress bar (shorter ones finish in well under 1 s)
+PLOTLY_CONFIG = {"displayModeBar": False}  # less to draw on each update; zoom and hover still work
 
 st.set_page_config(page_title="S-curve explorer", layout="wide")
 
@@ -82,6 +83,13 @@ settings = {**ss.get("extra", {}), **{k: ss[k] for k in core.CONTROLS if k not i
             "seeds": 1, "model_rank": ss["model_rank"] or None, "weights": _weights(ss["weights"])}
 settings = {k: v for k, v in settings.items() if v is not None}
 
+with st.sidebar:  # before training, so the exported file follows a change at once
+    st.subheader("These settings as a config file")
+    toml = core.to_toml(settings)
+    st.code(toml, language="toml")
+    st.download_button("download explore.toml", toml, file_name="explore.toml", mime="application/toml")
+    st.caption("Train it with `python -m reproduce train explore.toml`.")
+
 
 @st.cache_resource(max_entries=32, show_spinner=False)  # shared, not copied: results are read-only
 def _compute(key: str, _settings: dict, _progress=None):
@@ -109,12 +117,12 @@ if ex is not None:
         logy = st.checkbox("log loss axis", value=True, key="logy")
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(plots.loss_figure(ex, logx, logy), key="loss_plot")
+        st.plotly_chart(plots.loss_figure(ex, logx, logy), key="loss_plot", theme=None, config=PLOTLY_CONFIG)
     with right:
-        st.plotly_chart(plots.strength_figure(ex, logx), key="strength_plot")
+        st.plotly_chart(plots.strength_figure(ex, logx), key="strength_plot", theme=None, config=PLOTLY_CONFIG)
     factor = st.selectbox("factor", range(ex.cfg.order), format_func=lambda f: f"factor {f + 1}",
                           key="factor") if ex.cfg.order > 1 else 0
-    st.plotly_chart(plots.inner_figure(ex, factor, logx), key="inner_plot")
+    st.plotly_chart(plots.inner_figure(ex, factor, logx), key="inner_plot", theme=None, config=PLOTLY_CONFIG)
     st.caption(f"✕ marks a bump: {core.analysis.bump_rule().describe()}.")
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -130,16 +138,10 @@ if ex is not None:
                                   format_func=label, key=f"pair_{i}")
         if choice != "auto" and choice < ex.cfg.k_model:
             pair = pair[:i] + [choice] + pair[i + 1:]
-    st.plotly_chart(plots.pair_figure(ex, target, pair, factor, logx), key="pair_plot")
+    st.plotly_chart(plots.pair_figure(ex, target, pair, factor, logx), key="pair_plot", theme=None, config=PLOTLY_CONFIG)
     st.caption("auto: the learned vectors nearest the target at step 0 (as in the thread's plot); first the "
                "one whose bump on it falls most, then the one that ends most aligned. Right: the first "
                "against every target.")
     st.caption(f"trained in {ex.train_seconds * 1000:.0f} ms, analysed in {ex.analysis_seconds * 1000:.0f} ms; "
                f"page built in {(time.perf_counter() - start) * 1000:.0f} ms")
 
-st.subheader("These settings as a config file")
-toml = core.to_toml(settings if not isinstance(settings.get("weights"), str) else
-                    {**settings, "weights": []})
-st.code(toml, language="toml")
-st.download_button("download explore.toml", toml, file_name="explore.toml", mime="application/toml")
-st.caption("Train it with `python -m reproduce train explore.toml`.")

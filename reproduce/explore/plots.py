@@ -102,7 +102,8 @@ def pair_figure(ex: Explored, target: int, pair: list[int], factor: int, logx: b
         data.append(_line(step[keep], curves[keep, first, l], f"ã{first + 1}·a{l + 1}" + (" (this target)"
                           if shown else ""), BLUE if shown else _color(l + 2), width=2.5 if shown else 1.2,
                           xaxis=refs[1][0], yaxis=refs[1][1]))
-    layout.update(height=360, margin=MARGIN, title=dict(text=f"factor {factor + 1}"))
+    layout.update(height=360, margin=MARGIN,
+                  title=dict(text=f"the thread's view: two learned vectors, one target (factor {factor + 1})"))
     return dict(data=data, layout=layout)
 
 
