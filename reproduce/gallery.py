@@ -70,7 +70,8 @@ def claims_table(claims: pd.DataFrame) -> str:
     for row in claims.itertuples():
         passed = str(row.passed).strip().lower() == "true"
         statement = str(row.statement).replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {row.claim_id} | `{row.figure_id}` | {statement} | {'PASS' if passed else '**FAIL**'} |")
+        result = "PASS" if passed else "**FAIL**"
+        lines.append(f"| {row.claim_id} | `{row.figure_id}` | {statement} | {result} |")
     return "\n".join(lines)
 
 
@@ -82,8 +83,8 @@ def section(claims: pd.DataFrame) -> str:
                                       for i in range(0, len(cells), 2)]
     n_pass = int(sum(str(p).strip().lower() == "true" for p in claims.passed))
     return "\n".join([START, "", *rows, "",
-                      f"**Claims** ({n_pass} of {len(claims)} pass; `data/results/claims.csv` has the measured "
-                      "and expected values):", "", claims_table(claims), "", END])
+                      f"**Claims** ({n_pass} of {len(claims)} pass; `data/results/claims.csv` has the "
+                      "measured and expected values):", "", claims_table(claims), "", END])
 
 
 def read_claims(path: Path) -> pd.DataFrame:
@@ -119,12 +120,12 @@ def build(results_dir: Path = paths.RESULTS, gallery: Path = GALLERY, readme: Pa
     manifest["claims_sha256"] = sha256(gallery / CLAIMS_COPY.name)
     write_text(gallery / MANIFEST.name, json.dumps(manifest, indent=2) + "\n")
     write_text(readme, with_section(Path(readme).read_text(), section(claims)))
-    print(f"wrote {gallery / MANIFEST.name}, {gallery / CLAIMS_COPY.name} and the gallery section of {readme}")
+    print(f"wrote {gallery / MANIFEST.name}, {gallery / CLAIMS_COPY.name} and the gallery of {readme}")
     return manifest
 
 
 def problems(root: Path = paths.ROOT) -> list[str]:
-    """Why the committed gallery is out of date with the committed baselines and claims (empty: up to date)."""
+    """Why the committed gallery is out of date with the baselines and claims (empty: up to date)."""
     root = Path(root)
     gallery = root / GALLERY.relative_to(paths.ROOT)
     manifest = json.loads((gallery / MANIFEST.name).read_text())

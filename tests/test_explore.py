@@ -53,8 +53,8 @@ def test_exported_toml_trains_the_same_numbers_with_the_command_line(tmp_path):
     assert core.from_toml(ex.toml) == core.settings_of(ex.cfg)
 
 
-@pytest.mark.parametrize("bad", [dict(rank=0), dict(weights=[1.0]), dict(lr=0.0), dict(target="orthonormal", N=2),
-                                 dict(init="nonsense")])
+@pytest.mark.parametrize("bad", [dict(rank=0), dict(weights=[1.0]), dict(lr=0.0),
+                                 dict(target="orthonormal", N=2), dict(init="nonsense")])
 def test_invalid_settings_give_the_command_lines_one_line_error(bad, tmp_path):
     path = tmp_path / "explore.toml"
     settings = dict(SMALL, **bad)
@@ -124,9 +124,10 @@ def test_the_explorer_reproduces_the_threads_two_vector_plot():
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PLOT_TITLES = "Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => e.layout.title.text).join('|')"
-INNER_LINES = ("Array.from(document.querySelectorAll('.js-plotly-plot')).filter(e => "
-               "e.layout.title.text.includes('|inner product|'))[0].data.filter(t => t.mode === 'lines').length")
+PLOTS = "Array.from(document.querySelectorAll('.js-plotly-plot'))"
+PLOT_TITLES = f"{PLOTS}.map(e => e.layout.title.text).join('|')"
+INNER_LINES = (f"{PLOTS}.filter(e => e.layout.title.text.includes('|inner product|'))[0]"
+               ".data.filter(t => t.mode === 'lines').length")
 TOML_TEXT = ("Array.from(document.querySelectorAll('code')).map(e => e.textContent)"
              ".find(t => t.startsWith('# written by the explorer')) || ''")
 

@@ -14,7 +14,8 @@ def command(port: int, address: str = "127.0.0.1") -> list[str]:
     """The streamlit command line: no browser opened, no usage statistics sent, no file watcher."""
     return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", address,
             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none", "--global.developmentMode", "false", "--client.toolbarMode", "minimal"]
+            "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+            "--client.toolbarMode", "minimal"]
 
 
 def main(argv=None):

@@ -52,7 +52,7 @@ with st.sidebar:
         member = st.selectbox("sweep member", range(len(labels)), format_func=lambda i: labels[i],
                               key="load_member", disabled=len(labels) < 2)
         st.button("load", on_click=_load, args=(path, member or 0), disabled=not labels)
-        st.caption("Several seeds in a file: the explorer trains its first seed; change `seed` to see others.")
+        st.caption("A file with several seeds loads its first; change `seed` to see the others.")
         if st.session_state.get("load_error"):
             st.error(st.session_state["load_error"])
     st.number_input("order n (factors per component)", min_value=1, max_value=6, step=1, key="order")
@@ -91,13 +91,18 @@ with st.sidebar:  # before training, so the exported file follows a change at on
     st.caption("Train it with `python -m reproduce train explore.toml`.")
 
 
+def _chart(spec: dict, key: str):
+    st.plotly_chart(spec, key=key, theme=None, config=PLOTLY_CONFIG)
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)  # shared, not copied: results are read-only
 def _compute(key: str, _settings: dict, _progress=None):
     return core.compute(_settings, progress=_progress)
 
 
 start = time.perf_counter()
-bar = st.progress(0.0, text=f"training {settings['steps']} steps …") if settings["steps"] > LONG_RUN_STEPS else None
+long_run = settings["steps"] > LONG_RUN_STEPS
+bar = st.progress(0.0, text=f"training {settings['steps']} steps …") if long_run else None
 try:
     ex = _compute(repr(sorted(settings.items())), settings,
                   (lambda t, total: bar.progress(t / total, text=f"training: step {t} of {total}"))
@@ -117,12 +122,12 @@ if ex is not None:
         logy = st.checkbox("log loss axis", value=True, key="logy")
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(plots.loss_figure(ex, logx, logy), key="loss_plot", theme=None, config=PLOTLY_CONFIG)
+        _chart(plots.loss_figure(ex, logx, logy), "loss_plot")
     with right:
-        st.plotly_chart(plots.strength_figure(ex, logx), key="strength_plot", theme=None, config=PLOTLY_CONFIG)
+        _chart(plots.strength_figure(ex, logx), "strength_plot")
     factor = st.selectbox("factor", range(ex.cfg.order), format_func=lambda f: f"factor {f + 1}",
                           key="factor") if ex.cfg.order > 1 else 0
-    st.plotly_chart(plots.inner_figure(ex, factor, logx), key="inner_plot", theme=None, config=PLOTLY_CONFIG)
+    _chart(plots.inner_figure(ex, factor, logx), "inner_plot")
     st.caption(f"✕ marks a bump: {core.analysis.bump_rule().describe()}.")
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -138,10 +143,10 @@ if ex is not None:
                                   format_func=label, key=f"pair_{i}")
         if choice != "auto" and choice < ex.cfg.k_model:
             pair = pair[:i] + [choice] + pair[i + 1:]
-    st.plotly_chart(plots.pair_figure(ex, target, pair, factor, logx), key="pair_plot", theme=None, config=PLOTLY_CONFIG)
+    _chart(plots.pair_figure(ex, target, pair, factor, logx), "pair_plot")
     st.caption("auto: the learned vectors nearest the target at step 0 (as in the thread's plot); first the "
                "one whose bump on it falls most, then the one that ends most aligned. Right: the first "
                "against every target.")
-    st.caption(f"trained in {ex.train_seconds * 1000:.0f} ms, analysed in {ex.analysis_seconds * 1000:.0f} ms; "
-               f"page built in {(time.perf_counter() - start) * 1000:.0f} ms")
+    st.caption(f"trained in {ex.train_seconds * 1000:.0f} ms, analysed in {ex.analysis_seconds * 1000:.0f} "
+               f"ms; page built in {(time.perf_counter() - start) * 1000:.0f} ms")
 

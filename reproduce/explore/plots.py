@@ -27,7 +27,7 @@ def _line(x, y, name, color, width=1.5, **kw) -> dict:
                 name=name, line=dict(color=color, width=width, dash=kw.pop("dash", "solid")), **kw)
 
 
-def _grid(rows: int, cols: int, titles: list[str], logx: bool, gap=0.04) -> tuple[dict, list[tuple[str, str]]]:
+def _grid(rows: int, cols: int, titles: list[str], logx: bool, gap=0.04) -> tuple[dict, list]:
     """Layout axes for a rows × cols grid of panels; returns (layout, [(xref, yref) per panel])."""
     layout, refs, notes = {}, [], []
     w, h = (1 - gap * (cols - 1)) / cols, (1 - 0.1 * (rows - 1)) / rows
@@ -54,12 +54,13 @@ def loss_figure(ex: Explored, logx: bool, logy: bool) -> dict:
     d = ex.loss[keep]
     return dict(data=[_line(d.step, d.loss, "loss", "black")],
                 layout=dict(title=dict(text="loss ½‖T − T̃‖² vs step"), showlegend=False, height=330,
-                            margin=MARGIN, xaxis=dict(type="log" if logx else "linear", title=dict(text="step")),
+                            margin=MARGIN,
+                            xaxis=dict(type="log" if logx else "linear", title=dict(text="step")),
                             yaxis=dict(type="log" if logy else "linear", title=dict(text="loss"))))
 
 
 def inner_figure(ex: Explored, factor: int, logx: bool) -> dict:
-    """One panel per target l: |⟨ã_m, a_l⟩| for every learned m; ✕ marks each bump's peak (the bump rule)."""
+    """One panel per target l: |⟨ã_m, a_l⟩| for every learned m; ✕ marks each bump's peak (bump rule)."""
     k, km = ex.cfg.rank, ex.cfg.k_model
     cols = min(k, 4)
     rows = math.ceil(k / cols)
@@ -103,7 +104,8 @@ def pair_figure(ex: Explored, target: int, pair: list[int], factor: int, logx: b
                           if shown else ""), BLUE if shown else _color(l + 2), width=2.5 if shown else 1.2,
                           xaxis=refs[1][0], yaxis=refs[1][1]))
     layout.update(height=360, margin=MARGIN,
-                  title=dict(text=f"the thread's view: two learned vectors, one target (factor {factor + 1})"))
+                  title=dict(text=f"the thread's view: two learned vectors, one target "
+                                  f"(factor {factor + 1})"))
     return dict(data=data, layout=layout)
 
 
@@ -116,6 +118,6 @@ def strength_figure(ex: Explored, logx: bool) -> dict:
         data.append(_line(c.step, c.strength, f"component {l + 1}", color))
         data.append(_line([c.step.iloc[0], c.step.iloc[-1]], [c.weight.iloc[0]] * 2, f"s{l + 1}", color,
                           width=1, dash="dash", showlegend=False))
-    return dict(data=data, layout=dict(title=dict(text="component strength ⟨T̃, ⊗_f a_l⁽ᶠ⁾⟩ (dashed: weight s_l)"),
-                                       height=330, margin=MARGIN,
+    title = "component strength ⟨T̃, ⊗_f a_l⁽ᶠ⁾⟩ (dashed: weight s_l)"
+    return dict(data=data, layout=dict(title=dict(text=title), height=330, margin=MARGIN,
                                        xaxis=dict(type="log" if logx else "linear", title=dict(text="step"))))
