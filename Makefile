@@ -99,8 +99,8 @@ clean: ## delete generated results, figures and the report (keeps .venv and the 
 # --- the explorer and the front-page gallery (neither is part of `make all`) ---
 .PHONY: explore gallery
 
-explore: $(ENV_STAMP) ## start the live explorer, a local web app (prints its URL; Ctrl-C stops it)
-	$(PY) -m reproduce.explore
+explore: $(ENV_STAMP) ## start the live explorer, a local web app (prints its URL; PORT=8502 for another port)
+	$(PY) -m reproduce.explore $(if $(PORT),--port $(PORT))
 
 gallery: $(CLAIMS) ## redraw paper/gallery/ (thumbnails, claims table, manifest) and README's gallery section
 	$(PY) -m reproduce.gallery

@@ -3,7 +3,7 @@
     python -m reproduce.explore [--port 8501]
 """
 import argparse
-import subprocess
+import os
 import sys
 from pathlib import Path
 
@@ -23,10 +23,8 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=8501)
     args = parser.parse_args(argv)
     print(f"S-curve explorer: open http://127.0.0.1:{args.port} in a browser (Ctrl-C stops it)", flush=True)
-    try:
-        sys.exit(subprocess.call(command(args.port)))
-    except KeyboardInterrupt:
-        sys.exit(0)
+    cmd = command(args.port)
+    os.execv(cmd[0], cmd)  # the server replaces this process, so Ctrl-C and kill reach it directly
 
 
 if __name__ == "__main__":
