@@ -236,3 +236,19 @@ def test_app_answers_a_change_within_the_budget():
         times.append(time.perf_counter() - start)
     assert not at.exception and not at.error
     assert min(times) <= 0.3, times
+
+
+def test_app_loads_a_sweep_member_into_the_controls_and_the_export():
+    at = _app()
+    at.selectbox(key="load_file").set_value(paths.CONFIGS / "figT2_bump_statistics.toml").run()
+    labels = at.selectbox(key="load_member").options
+    cfg = config.load(paths.CONFIGS / "figT2_bump_statistics.toml")
+    assert len(labels) == len(cfg.runs())
+    pick = len(labels) - 1
+    at.selectbox(key="load_member").set_value(pick).run()
+    at.button[0].click().run()
+    member = cfg.runs()[pick]
+    exported = tomllib.loads(at.code[0].value)
+    assert not at.exception and not at.error
+    assert {k: exported[k] for k in ("rank", "init_std", "N", "lr", "steps", "record_points")} == \
+        {k: getattr(member, k) for k in ("rank", "init_std", "N", "lr", "steps", "record_points")}
