@@ -27,8 +27,13 @@ DEFAULTS = dict(order=2, rank=2, N=100, target="unit", init="gaussian", init_std
 
 
 def build_config(data: dict, where: str = WHERE):
-    """The one place the explorer validates settings, through the package's own config checks."""
-    return config.build(config.SCurveConfig, data, where)
+    """The one place the explorer validates settings, through the package's own config checks.
+
+    The config module's dict validator is `from_dict` where the family registry exists, else `build`;
+    whichever exists is the one `python -m reproduce train` uses.
+    """
+    validate = getattr(config, "from_dict", None) or config.build
+    return validate(config.SCurveConfig, data, where)
 
 
 def settings_of(cfg) -> dict:
