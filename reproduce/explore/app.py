@@ -31,11 +31,13 @@ def _load(path, index):
     st.session_state["load_error"] = ""
     for key in core.CONTROLS:
         if key == "model_rank":
-            st.session_state[key] = s.get(key) or 0
+            st.session_state[key] = s[key] or 0
         elif key == "weights":
-            st.session_state[key] = ", ".join(f"{w:g}" for w in s.get(key, []))
+            st.session_state[key] = ", ".join(f"{w:g}" for w in s[key])
+        elif key in ("init_std", "lr"):  # TOML may write 1 for 1.0; a float input needs a float
+            st.session_state[key] = float(s[key])
         else:
-            st.session_state[key] = s.get(key, core.DEFAULTS.get(key))
+            st.session_state[key] = s[key]
     # fields without a control (record_points, target_std, …) come along unchanged
     st.session_state["extra"] = {k: v for k, v in s.items() if k not in core.CONTROLS and k != "seeds"}
 

@@ -37,11 +37,12 @@ def build_config(data: dict, where: str = WHERE):
 
 
 def settings_of(cfg) -> dict:
-    """The non-default fields of a config, as the settings dict the explorer edits (one seed)."""
+    """A config as the settings dict the explorer edits (one seed): every field a control sets, and the
+    other fields where they differ from their defaults."""
     default = {f.name: f.default for f in dataclasses.fields(cfg)
                if f.default is not dataclasses.MISSING}
     out = {k: v for k, v in config.as_dict(cfg).items()
-           if k not in ("sweep", "family") and default.get(k, object()) != v}
+           if k in CONTROLS or (k not in ("sweep", "family") and default.get(k, object()) != v)}
     out.update(seeds=1, weights=list(cfg.weights))
     return out
 
@@ -72,7 +73,7 @@ def from_toml(text: str, where: str = WHERE) -> dict:
 
 @dataclass
 class Explored:
-    """Everything the app shows for one setting; `tables` are long DataFrames keyed by `kind`."""
+    """Everything the app shows for one setting; the DataFrames are long tables, one row per point."""
     cfg: object
     run: Run
     loss: pd.DataFrame         # step, loss
