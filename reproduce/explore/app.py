@@ -16,7 +16,7 @@ PLOTLY_CONFIG = {"displayModeBar": False}  # less to draw on each update; zoom a
 
 st.set_page_config(page_title="S-curve explorer", layout="wide")
 
-for key, value in {**core.DEFAULTS, "model_rank": 0, "weights": ""}.items():
+for key, value in {**core.DEFAULTS, "model_rank": 0, "weights": ""}.items():  # first visit only
     st.session_state.setdefault(key, value)
 
 
@@ -33,7 +33,7 @@ def _load(path, index):
         if key == "model_rank":
             st.session_state[key] = s[key] or 0
         elif key == "weights":
-            st.session_state[key] = ", ".join(f"{w:g}" for w in s[key])
+            st.session_state[key] = ", ".join(str(w) for w in s[key])  # full precision
         elif key in ("init_std", "lr"):  # TOML may write 1 for 1.0; a float input needs a float
             st.session_state[key] = float(s[key])
         else:
