@@ -108,3 +108,12 @@ clean: ## delete generated results, figures and the report (keeps .venv and the 
 	find data/results paper/figures -type f ! -name .gitignore -delete
 	rm -rf data/results-*/ build/
 	rm -f $(REPORT)
+
+# --- the explorer and the front-page gallery (neither is part of `make all`) ---
+.PHONY: explore gallery
+
+explore: $(ENV_STAMP) ## start the live explorer, a local web app (prints its URL; PORT=8502 for another port)
+	$(PY) -m reproduce.explore $(if $(PORT),--port $(PORT))
+
+gallery: $(CLAIMS) ## redraw paper/gallery/ (thumbnails, claims table, manifest) and README's gallery section
+	$(PY) -m reproduce.gallery

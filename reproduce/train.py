@@ -34,8 +34,10 @@ def _dtype(cfg):
 
 
 @torch.inference_mode()  # no autograd bookkeeping: a step is ~10 tiny ops, so per-op overhead counts
-def train_batch(cfg, targets, learned, weights, desc="train"):
+def train_batch(cfg, targets, learned, weights, desc="train", progress=None):
     """Train one batch; targets/learned are per-factor lists (or stacks) of (batch, N, ·) tensors.
+
+    `progress(step, steps)`, if given, is called at every recorded step (the explorer's progress bar).
 
     Returns numpy arrays on the log grid: loss (B, S), overlap (B, S, n, k̃, k), norm (B, S, n, k̃).
     """
@@ -61,6 +63,8 @@ def train_batch(cfg, targets, learned, weights, desc="train"):
             norm[:, r] = torch.diagonal(g_mm, dim1=-2, dim2=-1).transpose(0, 1).sqrt()
             r += 1
             bar.update(t - bar.n)
+            if progress is not None:
+                progress(t, cfg.steps)
         if t == cfg.steps:
             break
         grads = model.neg_grads(weighted, learned, g_mt, g_mm)
@@ -87,8 +91,11 @@ def _group_key(run):
                  if f.name not in BATCHABLE)
 
 
-def train_config(cfg, where: str = "config") -> list[dict]:
-    """Train every run of a config (its sweep); runs that differ only in init scale or seeds share a batch."""
+def train_config(cfg, where: str = "config", progress=None) -> list[dict]:
+    """Train every run of a config (its sweep); runs that differ only in init scale or seeds share a batch.
+
+    `progress(step, steps)` is passed to train_batch for every batch.
+    """
     torch.set_num_threads(THREADS)
     runs = cfg.runs()
     groups: dict[tuple, list[int]] = {}
@@ -107,7 +114,8 @@ def train_config(cfg, where: str = "config") -> list[dict]:
         targets = [stack(0, f) for f in range(first.order)]
         learned = [stack(1, f) for f in range(first.order)]
         weights = model.component_weights(first).to(dev, dt)
-        grid, loss, overlap, norm = train_batch(first, targets, learned, weights, desc=where)
+        grid, loss, overlap, norm = train_batch(first, targets, learned, weights, desc=where,
+                                               progress=progress)
         check_finite(where, grid, loss, seeds)
         gram = torch.stack([torch.stack([A.mT @ A for A in d[0]]) for d in draws]).numpy()
         start = 0

@@ -1,0 +1,143 @@
+"""The explorer's compute, without a browser: settings -> validated config -> training -> what the app draws.
+
+Settings are a plain dict of S-curve config keys (the explorer trains one seed). They go through the same
+validation as a config file, so a bad setting raises the ConfigError the command line prints.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import tomli_w
+
+from .. import analysis, config, paths
+from ..results import Run
+
+WHERE = "explore.toml"  # errors name the file the exported settings would be saved as
+# The fields the explorer's controls set; every other config field keeps its loaded (or default) value.
+CONTROLS = ("order", "rank", "model_rank", "N", "target", "weights", "init", "init_std", "optimizer",
+            "lr", "steps", "seed")
+DEFAULTS = dict(order=2, rank=2, N=100, target="unit", init="gaussian", init_std=0.01, optimizer="gd",
+                lr=0.1, steps=1000, seed=0, seeds=1)
+
+
+def build_config(data: dict, where: str = WHERE):
+    """The one place the explorer validates settings, through the package's own config checks.
+
+    The config module's dict validator is `from_dict` where the family registry exists, else `build`;
+    whichever exists is the one `python -m reproduce train` uses.
+    """
+    validate = getattr(config, "from_dict", None) or config.build
+    return validate(config.SCurveConfig, data, where)
+
+
+def settings_of(cfg) -> dict:
+    """A config as the settings dict the explorer edits (one seed): every field a control sets, and the
+    other fields where they differ from their defaults."""
+    default = {f.name: f.default for f in dataclasses.fields(cfg)
+               if f.default is not dataclasses.MISSING}
+    out = {k: v for k, v in config.as_dict(cfg).items()
+           if k in CONTROLS or (k not in ("sweep", "family") and default.get(k, object()) != v)}
+    out.update(seeds=1, weights=list(cfg.weights))
+    return out
+
+
+def load_file(path: str | Path) -> tuple[list[str], list[dict]]:
+    """A config file of the package as explorer settings: (member labels, settings per sweep member).
+
+    A sweep config gives one entry per combination; a non-S-curve family raises ConfigError.
+    """
+    cfg = config.load(path)
+    if getattr(cfg, "family", None) != "scurve":
+        raise config.ConfigError(f"{path}: key 'family': the explorer trains S-curve configs only, "
+                                 f"not {cfg.family!r}")
+    members = cfg.runs()
+    labels = [", ".join(f"{k}={getattr(m, k)}" for k in cfg.sweep) or "(no sweep)" for m in members]
+    return labels, [settings_of(m) for m in members]
+
+
+def to_toml(settings: dict) -> str:
+    """The settings as a config file that `python -m reproduce train` accepts (None means: key left out)."""
+    clean = {k: v for k, v in settings.items() if v is not None and not (k == "weights" and v == [])}
+    return "# written by the explorer (make explore)\n" + tomli_w.dumps(clean)
+
+
+def from_toml(text: str, where: str = WHERE) -> dict:
+    return settings_of(build_config(tomllib.loads(text), where))
+
+
+@dataclass
+class Explored:
+    """Everything the app shows for one setting; the DataFrames are long tables, one row per point."""
+    cfg: object
+    run: Run
+    loss: pd.DataFrame         # step, loss
+    inner: pd.DataFrame        # factor, learned, target, step, inner_product (|⟨ã_m, a_l⟩|)
+    bumps: pd.DataFrame        # factor, learned, target, peak_step, peak, final, other_rise
+    strength: pd.DataFrame     # target, step, strength, weight
+    toml: str
+    train_seconds: float
+    analysis_seconds: float
+
+
+def compute(settings: dict, where: str = WHERE, progress=None) -> Explored:
+    """Validate, train one seed with the package's trainer, and derive every table the app draws.
+
+    Raises ConfigError (bad settings) or TrainingDiverged, with the command line's one-line message.
+    `progress(step, steps)` is called at every recorded step while training.
+    """
+    from .. import train
+    cfg = build_config(settings, where)
+    if cfg.sweep or cfg.seeds != 1:
+        raise config.ConfigError(f"{where}: key 'seeds': the explorer trains one seed and no sweep")
+    start = time.perf_counter()
+    (raw,) = train.train_config(cfg, where=where, progress=progress)
+    trained = time.perf_counter()
+    run = Run(cfg, raw)
+    step = run.step
+    curves = np.abs(run.overlap[0])  # (steps, n, k̃, k)
+    n, km, k = curves.shape[1:]
+    f, m, l = (a.ravel() for a in np.meshgrid(range(n), range(km), range(k), indexing="ij"))
+    inner = pd.DataFrame({"factor": np.repeat(f, len(step)), "learned": np.repeat(m, len(step)),
+                          "target": np.repeat(l, len(step)), "step": np.tile(step, len(f)),
+                          "inner_product": curves[:, f, m, l].T.ravel()})
+    bumps = pd.DataFrame(analysis.find_bumps(run, analysis.bump_rule()),
+                         columns=["seed", "seed_index", "factor", "learned", "target", "peak", "peak_step",
+                                  "final", "other_rise"])
+    strength = analysis.component_strength(run)[0]  # (steps, k)
+    weights = np.asarray(run.weights)
+    strength = pd.DataFrame({"target": np.repeat(np.arange(k), len(step)), "step": np.tile(step, k),
+                             "strength": strength.T.ravel(), "weight": np.repeat(weights, len(step))})
+    loss = pd.DataFrame({"step": step, "loss": run.loss[0]})
+    return Explored(cfg, run, loss, inner, bumps.drop(columns=["seed", "seed_index"]), strength,
+                    to_toml(settings), trained - start, time.perf_counter() - trained)
+
+
+def pair_for(ex: Explored, target: int, factor: int = 0) -> list[int]:
+    """The two learned vectors shown against `target`, chosen as the thread's plot chooses them.
+
+    Candidates are the learned vectors whose nearest target at step 0 is `target` (then, if fewer than two,
+    the others by their peak on it). First: the candidate whose bump on `target` falls most, if any bumps;
+    second: the remaining candidate that ends most aligned with `target`. With k̃ = 1 there is one.
+    """
+    curves = np.abs(ex.run.overlap[0, :, factor])  # (steps, k̃, k)
+    near = [int(m) for m in np.nonzero(curves[0].argmax(axis=1) == target)[0]]
+    rest = [int(m) for m in np.argsort(-curves[:, :, target].max(axis=0), kind="stable") if m not in near]
+    candidates = (near + rest) if len(near) < 2 else near
+    bumps = ex.bumps[(ex.bumps.factor == factor) & (ex.bumps.target == target)
+                     & ex.bumps.learned.isin(candidates)]
+    if len(bumps):
+        first = int(bumps.loc[(bumps.peak - bumps.final).idxmax(), "learned"])
+    else:
+        first = max(candidates, key=lambda m: curves[-1, m, target])
+    others = [m for m in candidates if m != first]
+    return [first] + ([max(others, key=lambda m: curves[-1, m, target])] if others else [])
+
+
+def config_files() -> list[Path]:
+    return sorted(paths.CONFIGS.glob("*.toml"))

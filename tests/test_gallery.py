@@ -1,0 +1,77 @@
+"""The front-page gallery (paper/gallery/, README.md) agrees with the committed baselines and the claims.
+
+Staleness is judged from data: the manifest holds the sha256 of each figure's baseline CSV and of the claims
+copy; the README section must be exactly what `make gallery` writes from that copy.
+"""
+import os
+import shutil
+import struct
+
+import pytest
+
+from reproduce import gallery, paths
+
+
+def test_committed_gallery_is_up_to_date():
+    assert gallery.problems() == [], "run `make gallery` and commit paper/gallery/ and README.md"
+
+
+def test_front_page_claims_are_the_current_claims_csv():
+    if not paths.CLAIMS.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{paths.CLAIMS} missing: `make test` computes it first")
+        pytest.skip(f"{paths.CLAIMS} not computed here (make claims)")
+    current = gallery.read_claims(paths.CLAIMS)
+    shown = gallery.read_claims(gallery.CLAIMS_COPY)
+    assert current.to_dict("records") == shown.to_dict("records"), \
+        "claims changed since the gallery was written: run `make gallery`"
+    assert gallery.section(current) in gallery.README.read_text()
+
+
+def _copy(root):
+    """The files the gallery check reads, copied under `root`."""
+    for stem in gallery.SHOWN:
+        dst = root / "tests" / "baselines" / f"{stem}.csv"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(paths.BASELINES / f"{stem}.csv", dst)
+    shutil.copytree(gallery.GALLERY, root / "paper" / "gallery")
+    shutil.copy(gallery.README, root / "README.md")
+
+
+@pytest.mark.parametrize("spoil, expect", [
+    (lambda r: _append(r / "tests/baselines/figT1_rank4_two_vectors.csv", "0,pair,0,0,0,0,0.5\n"),
+     "figT1_rank4_two_vectors: its baseline changed"),
+    (lambda r: _append(r / "paper/gallery/fig03_rank1_loss.png", "x"), "fig03_rank1_loss: the thumbnail"),
+    (lambda r: _replace(r / "paper/gallery/claims.csv", ",True", ",False", 1), "claims.csv: not the claims"),
+    (lambda r: _replace(r / "README.md", "| PASS |", "| **FAIL** |", 1), "README.md: the gallery section"),
+])
+def test_a_stale_gallery_is_caught(tmp_path, spoil, expect):
+    _copy(tmp_path)
+    assert gallery.problems(tmp_path) == []
+    spoil(tmp_path)
+    assert any(p.startswith(expect) for p in gallery.problems(tmp_path)), gallery.problems(tmp_path)
+
+
+def _append(path, text):
+    with open(path, "a") as fh:
+        fh.write(text)
+
+
+def _replace(path, old, new, count):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, count))
+
+
+@pytest.mark.parametrize("stem", gallery.SHOWN)
+def test_thumbnails_are_modest(stem):
+    png = (gallery.GALLERY / f"{stem}.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width <= 1000 and height <= 800 and len(png) <= 150_000, (width, height, len(png))
+
+
+def test_readme_section_is_replaced_not_duplicated():
+    text = gallery.README.read_text()
+    again = gallery.with_section(text, gallery.section(gallery.read_claims(gallery.CLAIMS_COPY)))
+    assert again == text and text.count(gallery.START) == 1
