@@ -1,0 +1,145 @@
+"""What causes the bumps: per-seed and per-vector bump tables, seeded bootstrap intervals, and the
+controls the thread's predicates are compared with (figT1, figT2, figT3 and their claims).
+
+Every rate is resampled over **seeds** (the independent unit: curves of one seed share its targets and
+its dynamics), BOOT times with a fixed generator seed, and its 95 % interval is the 2.5–97.5 percentile.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .bumps import BumpRule, bump_peaks
+
+BOOT = 2000        # bootstrap resamples: the interval ends move by < 0.01 between generator seeds
+BOOT_SEED = 12345  # fixed, so the intervals (and the claims that read them) repeat exactly
+LEVEL = 0.95
+
+
+def bootstrap(stat, n_units: int, boot: int = BOOT, seed: int = BOOT_SEED):
+    """(estimate, lo, hi): stat(indices) on all units and its 95 % percentile interval over resamples.
+
+    `stat` takes an index array (units drawn with replacement) and returns a float (NaN allowed: such
+    resamples are dropped, e.g. a conditional rate whose condition never occurs in the resample).
+    """
+    rng = np.random.default_rng(seed)
+    est = float(stat(np.arange(n_units)))
+    draws = np.array([stat(rng.integers(0, n_units, n_units)) for _ in range(boot)], dtype=float)
+    draws = draws[np.isfinite(draws)]
+    if n_units == 0 or draws.size == 0:
+        return est, np.nan, np.nan
+    lo, hi = np.quantile(draws, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
+    return est, float(lo), float(hi)
+
+
+def rate_ci(flags, **kw):
+    """A fraction of per-seed flags (or per-seed values in [0, 1]) with its bootstrap interval."""
+    flags = np.asarray(flags, dtype=float)
+    return bootstrap(lambda i: flags[i].mean() if len(i) else np.nan, len(flags), **kw)
+
+
+def curve_bumps(run, rule: BumpRule):
+    """is_bump and peak index of every |⟨ã_m, a_l⟩| curve, each of shape (seeds, n, k̃, k)."""
+    is_bump, peak_index, peak, _ = bump_peaks(np.moveaxis(np.abs(run.overlap), 1, -1), rule)
+    return is_bump, peak_index, peak
+
+
+def vector_table(run, rule: BumpRule) -> dict:
+    """Per (seed, factor, learned vector): does any of its curves bump, and does it share its nearest
+    target at step 0 with another learned vector of the same factor (the thread's premise)."""
+    is_bump, _, _ = curve_bumps(run, rule)
+    nearest = np.abs(run.overlap[:, 0]).argmax(axis=-1)           # (seeds, n, k̃)
+    same = nearest[..., :, None] == nearest[..., None, :]            # (seeds, n, k̃, k̃)
+    shares = same.sum(axis=-1) > 1                                   # itself plus at least one other
+    return dict(bumped=is_bump.any(axis=-1), shares=shares)
+
+
+def seed_has_bump(run, rule: BumpRule) -> np.ndarray:
+    return curve_bumps(run, rule)[0].reshape(len(run.seed), -1).any(axis=1)
+
+
+def vector_rate(run, rule: BumpRule) -> np.ndarray:
+    """Per seed: the fraction of its learned vectors (all factors) with a bumping curve."""
+    return vector_table(run, rule)["bumped"].reshape(len(run.seed), -1).mean(axis=1)
+
+
+def conditional_difference(bumped, condition, **kw):
+    """P(bumped | condition) − P(bumped | not condition) over (seeds, ...) arrays, with its interval;
+    also the two rates. Resamples seeds (axis 0)."""
+    b = np.asarray(bumped, dtype=float).reshape(len(bumped), -1)
+    c = np.asarray(condition, dtype=bool).reshape(len(condition), -1)
+
+    def rates(i):
+        bb, cc = b[i], c[i]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return bb[cc].sum() / cc.sum(), bb[~cc].sum() / (~cc).sum()
+
+    diff = bootstrap(lambda i: np.subtract(*rates(i)), len(b), **kw)
+    return diff, rates(np.arange(len(b)))
+
+
+def matched_window_turns(run, rule: BumpRule):
+    """P4 and its control, on the same time windows.
+
+    For each bump (seed, factor, vector m, target l), over the window from its peak to the end:
+      turns   — m's overlap with some target other than l rises by ≥ shift_min;
+      control — for each other vector m′ of that seed and factor whose curve on l does not bump, the same
+                test on m′ over the same window (does a vector that does not bump also gain elsewhere?).
+    Returns per-seed lists of booleans (turns, control), so the rates can be resampled over seeds.
+    """
+    is_bump, peak_index, _ = curve_bumps(run, rule)
+    curves = np.abs(run.overlap)                                     # (seeds, steps, n, k̃, k)
+    turns = [[] for _ in run.seed]
+    control = [[] for _ in run.seed]
+    for b, f, m, l in zip(*np.nonzero(is_bump)):
+        p = peak_index[b, f, m, l]
+        gain = curves[b, -1, f, :, :] - curves[b, p, f, :, :]       # (k̃, k): rise over the window
+        gain = np.delete(gain, l, axis=1)
+        if gain.shape[1] == 0:
+            continue
+        turns[b].append(gain[m].max() >= rule.shift_min)
+        for m2 in range(curves.shape[3]):
+            if m2 != m and not is_bump[b, f, m2, l]:
+                control[b].append(gain[m2].max() >= rule.shift_min)
+    return turns, control
+
+
+def pooled_rate(lists, **kw):
+    """Rate of True over per-seed lists of booleans, resampled over seeds; (estimate, lo, hi, count)."""
+    hits = np.array([sum(x) for x in lists], dtype=float)
+    total = np.array([len(x) for x in lists], dtype=float)
+    est = bootstrap(lambda i: hits[i].sum() / total[i].sum() if total[i].sum() else np.nan, len(lists), **kw)
+    return (*est, int(total.sum()))
+
+
+def growth_window(run, hi=0.95, lo=0.05):
+    """Per seed: the steps (first, last) of the loss's fall, from `hi` to `lo` of its step-0 value."""
+    rel = run.loss / run.loss[:, :1]
+    start = np.array([run.step[np.argmax(r <= hi)] if (r <= hi).any() else run.step[-1] for r in rel])
+    end = np.array([run.step[np.argmax(r <= lo)] if (r <= lo).any() else run.step[-1] for r in rel])
+    return start, end
+
+
+def bump_peak_state(run, rule: BumpRule):
+    """P2, second reading — where bumps peak. Per seed, lists of booleans for each bump:
+    `in_fall`: the peak lies inside the loss's fall (growth_window); `growing`: the bumping vector's norm
+    at the peak exceeds its norm at step 0. Also per seed the base rate: the fraction of the run's steps
+    inside the fall (where a peak placed at a uniformly random step would land)."""
+    is_bump, peak_index, _ = curve_bumps(run, rule)
+    start, end = growth_window(run)
+    in_fall = [[] for _ in run.seed]
+    growing = [[] for _ in run.seed]
+    for b, f, m, l in zip(*np.nonzero(is_bump)):
+        t = run.step[peak_index[b, f, m, l]]
+        in_fall[b].append(bool(start[b] <= t <= end[b]))
+        growing[b].append(bool(run.norm[b, peak_index[b, f, m, l], f, m] > run.norm[b, 0, f, m]))
+    base = (end - start) / max(run.step[-1] - run.step[0], 1)
+    return in_fall, growing, base
+
+
+def rising_peaks(run, rule: BumpRule):
+    """P2, first reading: peaks of bumps vs peaks of curves that rise as far (≥ rise_factor × running
+    minimum, ≥ peak_min) but do not fall back. Returns (bump peaks, non-bump rising peaks), flattened."""
+    c = np.moveaxis(np.abs(run.overlap), 1, -1)
+    is_bump, _, peak, trough = bump_peaks(c, rule)
+    rose = (peak >= rule.peak_min) & (peak >= rule.rise_factor * trough)
+    return peak[is_bump], peak[rose & ~is_bump]
