@@ -111,29 +111,41 @@ def pooled_rate(lists, **kw):
     return (*est, int(total.sum()))
 
 
-def growth_window(run, hi=0.95, lo=0.05):
-    """Per seed: the steps (first, last) of the loss's fall, from `hi` to `lo` of its step-0 value."""
-    rel = run.loss / run.loss[:, :1]
-    start = np.array([run.step[np.argmax(r <= hi)] if (r <= hi).any() else run.step[-1] for r in rel])
-    end = np.array([run.step[np.argmax(r <= lo)] if (r <= lo).any() else run.step[-1] for r in rel])
-    return start, end
+GROWTH_MIN = 1e-4  # a norm "grows" when d ln‖ã‖/d step exceeds this; a settled vector drifts far slower
+
+
+def norm_growing(run) -> np.ndarray:
+    """Per (seed, record point, factor, vector): the norm grows there (central difference over the
+    neighbouring record points, one-sided at the ends), shape (seeds, steps, n, k̃)."""
+    log_norm, step = np.log(run.norm), run.step.astype(float)
+    return np.gradient(log_norm, step, axis=1) > GROWTH_MIN
 
 
 def bump_peak_state(run, rule: BumpRule):
-    """P2, second reading — where bumps peak. Per seed, lists of booleans for each bump:
-    `in_fall`: the peak lies inside the loss's fall (growth_window); `growing`: the bumping vector's norm
-    at the peak exceeds its norm at step 0. Also per seed the base rate: the fraction of the run's steps
-    inside the fall (where a peak placed at a uniformly random step would land)."""
+    """P2, second reading — bumps happen while vectors grow. Per seed, for each bump: is the bumping
+    vector's norm growing at the peak? And the base rate per seed: the fraction of the run's steps at
+    which its vectors' norms grow (where a peak placed at a uniformly random step would land)."""
     is_bump, peak_index, _ = curve_bumps(run, rule)
-    start, end = growth_window(run)
-    in_fall = [[] for _ in run.seed]
-    growing = [[] for _ in run.seed]
+    growing = norm_growing(run)
+    at_peak = [[] for _ in run.seed]
     for b, f, m, l in zip(*np.nonzero(is_bump)):
-        t = run.step[peak_index[b, f, m, l]]
-        in_fall[b].append(bool(start[b] <= t <= end[b]))
-        growing[b].append(bool(run.norm[b, peak_index[b, f, m, l], f, m] > run.norm[b, 0, f, m]))
-    base = (end - start) / max(run.step[-1] - run.step[0], 1)
-    return in_fall, growing, base
+        at_peak[b].append(bool(growing[b, peak_index[b, f, m, l], f, m]))
+    width = np.gradient(run.step.astype(float))  # steps each record point stands for
+    base = (growing * width[None, :, None, None]).sum(axis=1).mean(axis=(1, 2)) / width.sum()
+    return at_peak, base
+
+
+def rate_difference(lists_a, lists_b, **kw):
+    """Pooled rate of True in per-seed lists a minus that in b, resampled over seeds together."""
+    ha, ta = (np.array([f(x) for x in lists_a], dtype=float) for f in (sum, len))
+    hb, tb = (np.array([f(x) for x in lists_b], dtype=float) for f in (sum, len))
+
+    def diff(i):
+        if not ta[i].sum() or not tb[i].sum():
+            return np.nan
+        return ha[i].sum() / ta[i].sum() - hb[i].sum() / tb[i].sum()
+
+    return bootstrap(diff, len(lists_a), **kw)
 
 
 def rising_peaks(run, rule: BumpRule):
