@@ -16,25 +16,35 @@ LEVEL = 0.95
 
 
 def bootstrap(stat, n_units: int, boot: int = BOOT, seed: int = BOOT_SEED):
-    """(estimate, lo, hi): stat(indices) on all units and its 95 % percentile interval over resamples.
+    """(estimate, lo, hi): a statistic on all units and its 95 % percentile interval over resamples.
 
-    `stat` takes an index array (units drawn with replacement) and returns a float (NaN allowed: such
-    resamples are dropped, e.g. a conditional rate whose condition never occurs in the resample).
+    `stat` takes a (resamples, n_units) array of weights (how often each unit is drawn; all ones for the
+    estimate) and returns one value per row; NaN rows are dropped (e.g. a conditional rate whose
+    condition never occurs in a resample). Every statistic here is a ratio of weighted sums over units.
     """
+    if n_units == 0:
+        return np.nan, np.nan, np.nan
     rng = np.random.default_rng(seed)
-    est = float(stat(np.arange(n_units)))
-    draws = np.array([stat(rng.integers(0, n_units, n_units)) for _ in range(boot)], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = float(stat(np.ones((1, n_units)))[0])
+        draws = np.asarray(stat(rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=boot)), float)
     draws = draws[np.isfinite(draws)]
-    if n_units == 0 or draws.size == 0:
+    if draws.size == 0:
         return est, np.nan, np.nan
     lo, hi = np.quantile(draws, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
     return est, float(lo), float(hi)
 
 
+def ratio(num, den):
+    """Statistic for `bootstrap`: Σ w·num / Σ w·den over units."""
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    return lambda w: (w @ num) / (w @ den)
+
+
 def rate_ci(flags, **kw):
     """A fraction of per-seed flags (or per-seed values in [0, 1]) with its bootstrap interval."""
     flags = np.asarray(flags, dtype=float)
-    return bootstrap(lambda i: flags[i].mean() if len(i) else np.nan, len(flags), **kw)
+    return bootstrap(ratio(flags, np.ones_like(flags)), len(flags), **kw)
 
 
 def curve_bumps(run, rule: BumpRule):
@@ -67,14 +77,11 @@ def conditional_difference(bumped, condition, **kw):
     also the two rates. Resamples seeds (axis 0)."""
     b = np.asarray(bumped, dtype=float).reshape(len(bumped), -1)
     c = np.asarray(condition, dtype=bool).reshape(len(condition), -1)
-
-    def rates(i):
-        bb, cc = b[i], c[i]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return bb[cc].sum() / cc.sum(), bb[~cc].sum() / (~cc).sum()
-
-    diff = bootstrap(lambda i: np.subtract(*rates(i)), len(b), **kw)
-    return diff, rates(np.arange(len(b)))
+    yes, no = ratio((b * c).sum(1), c.sum(1)), ratio((b * ~c).sum(1), (~c).sum(1))
+    diff = bootstrap(lambda w: yes(w) - no(w), len(b), **kw)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ones = np.ones((1, len(b)))
+        return diff, (float(yes(ones)[0]), float(no(ones)[0]))
 
 
 def matched_window_turns(run, rule: BumpRule):
@@ -103,12 +110,14 @@ def matched_window_turns(run, rule: BumpRule):
     return turns, control
 
 
+def _counts(lists):
+    return (np.array([sum(x) for x in lists], dtype=float), np.array([len(x) for x in lists], dtype=float))
+
+
 def pooled_rate(lists, **kw):
     """Rate of True over per-seed lists of booleans, resampled over seeds; (estimate, lo, hi, count)."""
-    hits = np.array([sum(x) for x in lists], dtype=float)
-    total = np.array([len(x) for x in lists], dtype=float)
-    est = bootstrap(lambda i: hits[i].sum() / total[i].sum() if total[i].sum() else np.nan, len(lists), **kw)
-    return (*est, int(total.sum()))
+    hits, total = _counts(lists)
+    return (*bootstrap(ratio(hits, total), len(lists), **kw), int(total.sum()))
 
 
 GROWTH_MIN = 1e-4  # a norm "grows" when d ln‖ã‖/d step exceeds this; a settled vector drifts far slower
@@ -137,15 +146,8 @@ def bump_peak_state(run, rule: BumpRule):
 
 def rate_difference(lists_a, lists_b, **kw):
     """Pooled rate of True in per-seed lists a minus that in b, resampled over seeds together."""
-    ha, ta = (np.array([f(x) for x in lists_a], dtype=float) for f in (sum, len))
-    hb, tb = (np.array([f(x) for x in lists_b], dtype=float) for f in (sum, len))
-
-    def diff(i):
-        if not ta[i].sum() or not tb[i].sum():
-            return np.nan
-        return ha[i].sum() / ta[i].sum() - hb[i].sum() / tb[i].sum()
-
-    return bootstrap(diff, len(lists_a), **kw)
+    a, b = ratio(*_counts(lists_a)), ratio(*_counts(lists_b))
+    return bootstrap(lambda w: a(w) - b(w), len(lists_a), **kw)
 
 
 def rising_peaks(run, rule: BumpRule):
