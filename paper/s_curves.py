@@ -192,9 +192,9 @@ display(HTML(f"<p><b>The thread's predicates here:</b> {esc(tally('figT', 'threa
 # %% [markdown]
 # ### What causes the bumps?
 #
-# The thread's evidence (P1–P4) is correlational, and two of its tests in the first version of this
-# package could not fail (a seed search that selected on the property it then reported; a "turns to
-# another target" rate with nothing to compare it to). Here every predicate has a control, and the
+# The thread's evidence (P1–P4) is correlational, and a correlational test can fail only against a
+# control: a seed search that selects on the property it then reports cannot fail, nor can a "turns to
+# another target" rate with nothing to compare it to. Here every predicate has a control, and the
 # mechanism is tested by intervention: figT3 changes one factor at a time (the number of learned vectors
 # k̃, the geometry and weights of the targets, and inits *constructed* so that two learned vectors start
 # nearest the same target, or each nearest its own), and figT4 reruns every predicate over 54 settings

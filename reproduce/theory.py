@@ -44,3 +44,28 @@ def order_n_plateau(sigma, order: int, lr: float):
     if order == 2:
         return np.log(1 / sigma) / lr
     return 1.0 / ((order - 2) * lr * sigma ** (order - 2))
+
+
+def saxe_mode_strength(s, u0, lr: float, step) -> np.ndarray:
+    """Saxe, McClelland & Ganguli (2014): a decoupled mode of a two-layer linear network, strength u (the
+    product of its two layers' weights along the mode) under gradient descent from u₀, with target s:
+
+        u(t) = s·g(t) / (g(t) − 1 + s/u₀),   g(t) = (1 + ηs)^{2t}
+
+    The closed form solves du/dt = 2u(s − u) with e^{2sηt}; g here is its discrete-time growth factor,
+    exact while the mode is small (each GD step multiplies it by (1 + ηs)²), so the plateau length is
+    right in prefactor, not only in rate. For this package's rank-k task, a mode l is component l of the
+    target and u₀ = Σ_m ((⟨ã_m, a_l⟩ + ⟨b̃_m, b_l⟩)/2)²: the part of the init that the linear phase grows.
+    """
+    g = (1.0 + lr * s) ** (2.0 * np.asarray(step, dtype=float))
+    return s * g / (g - 1.0 + s / u0)
+
+
+def saxe_half_step(s, u0, lr: float):
+    """Step at which saxe_mode_strength reaches s/2: g = s/u₀ − 1."""
+    return np.log(s / u0 - 1.0) / (2.0 * np.log1p(lr * s))
+
+
+def saxe_u0(overlap0) -> np.ndarray:
+    """u₀ per mode from the step-0 overlaps of an order-2 run, shape (…, n = 2, k̃, k) -> (…, k)."""
+    return (((overlap0[..., 0, :, :] + overlap0[..., 1, :, :]) / 2) ** 2).sum(axis=-2)
