@@ -69,3 +69,32 @@ def saxe_half_step(s, u0, lr: float):
 def saxe_u0(overlap0) -> np.ndarray:
     """u₀ per mode from the step-0 overlaps of an order-2 run, shape (…, n = 2, k̃, k) -> (…, k)."""
     return (((overlap0[..., 0, :, :] + overlap0[..., 1, :, :]) / 2) ** 2).sum(axis=-2)
+
+
+def order_n_flow(x0, p0, na2, t):
+    """Gradient flow of a rank-1, order-n target in the reduced variables x_f = ⟨ã⁽ᶠ⁾, a⁽ᶠ⁾⟩, p_f = ‖ã⁽ᶠ⁾‖²:
+
+        dx_f/dt = ‖a⁽ᶠ⁾‖² Π_{g≠f} x_g − x_f Π_{g≠f} p_g,   dp_f/dt = 2x_f Π_{g≠f} x_g − 2p_f Π_{g≠f} p_g,
+
+    closed and exact for the flow (the n = 2 case is rank1_flow); L = ½(Π‖a⁽ᶠ⁾‖² − 2Πx + Πp). Started from a
+    run's own step-0 overlaps and norms, it carries the prefactor of the plateau that the scaling law
+    order_n_plateau (x₀ = σ) leaves out. Returns the loss at times t (step × η).
+    """
+    x0, p0, na2 = (np.asarray(v, dtype=float) for v in (x0, p0, na2))
+    n = len(x0)
+
+    def others(v):
+        return np.array([np.prod(np.delete(v, f)) for f in range(n)])
+
+    def rhs(_, s):
+        x, p = s[:n], s[n:]
+        X, P = others(x), others(p)
+        return np.concatenate([na2 * X - x * P, 2 * x * X - 2 * p * P])
+
+    sol = solve_ivp(rhs, (0.0, float(np.max(t))), np.concatenate([x0, p0]), method="LSODA", t_eval=t,
+                    rtol=1e-10, atol=1e-14)
+    if not sol.success:
+        raise RuntimeError(f"order-{n} ODE solve failed: {sol.message}")
+    x, p = sol.y[:n], sol.y[n:]
+    # The Gram form cancels near convergence: floor at the round-off of its terms (as rank1_flow).
+    return np.maximum(0.5 * (np.prod(na2) - 2 * np.prod(x, axis=0) + np.prod(p, axis=0)), 1e-16 * np.prod(na2))
