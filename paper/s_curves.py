@@ -249,11 +249,17 @@ ranges = [said_if("V_P1", "Bumps need rank > 1 (P1) in every setting of figT4.",
                   "P3 fails in some setting."),
           said_if("V_P4", "The bumping vector gains on another target more than non-bumping vectors do "
                   "over the same window (P4), in every setting.", "P4 fails against its control somewhere."),
-          said_if("V_P2_height", "Bumps peak no higher than curves that rise as far without falling (P2, "
-                  "first reading), in no setting.", "P2's first reading holds in some setting."),
+          said_if("V_P2_height", "P2's first reading (bumps peak higher than curves that rise as far "
+                  "without falling) holds in no setting: bumps peak lower.",
+                  "P2's first reading holds in some setting."),
           said_if("V_P_premise", "The premise (shared nearest target at init) raises the bump rate in no "
                   "setting.", "The premise holds in some setting.")]
-found = lambda *ids: all(c in thread.index for c in ids) and bool(thread.passed[list(ids)].all())  # noqa: E731
+
+
+def found(*ids):
+    return all(c in thread.index for c in ids) and bool(thread.passed[list(ids)].all())
+
+
 limits = ("Competition between learned vectors is not ruled out as a contributor when k̃ > 1, but it is not "
           "needed for a bump, and the thread's starting condition does not predict one."
           if found("T3_single_pair", "T3_collision") and not found("P_premise") else
@@ -261,8 +267,8 @@ limits = ("Competition between learned vectors is not ruled out as a contributor
 display(HTML("<p><b>Verdict.</b> " + esc(" ".join(verdict)) + "</p><p><b>What the thread got right, and "
              "where.</b> " + esc(" ".join(ranges)) + "</p><p><b>Limits.</b> One model family (order-2 "
              "sums of outer products, full-batch GD, float64), unit or orthonormal targets, 64 seeds per "
-             "cell; figT4 does not include Adam, and the closed form covers a single pair on orthonormal targets "
-             "only. " + esc(limits) + "</p>"))
+             "cell; figT4 does not include Adam, and the closed form covers a single pair on orthonormal "
+             "targets only. " + esc(limits) + "</p>"))
 
 # %% [markdown]
 # ## 5. Modular-addition grokking: do the thread's bumps carry over?

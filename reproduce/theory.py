@@ -97,4 +97,5 @@ def order_n_flow(x0, p0, na2, t):
         raise RuntimeError(f"order-{n} ODE solve failed: {sol.message}")
     x, p = sol.y[:n], sol.y[n:]
     # The Gram form cancels near convergence: floor at the round-off of its terms (as rank1_flow).
-    return np.maximum(0.5 * (np.prod(na2) - 2 * np.prod(x, axis=0) + np.prod(p, axis=0)), 1e-16 * np.prod(na2))
+    loss = 0.5 * (np.prod(na2) - 2 * np.prod(x, axis=0) + np.prod(p, axis=0))
+    return np.maximum(loss, 1e-16 * np.prod(na2))

@@ -38,10 +38,12 @@ def run_of(overlap, norm=None, loss=None, step=None):
     overlap = np.asarray(overlap, dtype=float)
     s, t, n, km, _ = overlap.shape
     step = STEP[:t] if step is None else step
-    norm = np.broadcast_to(np.linspace(0.1, 1, t)[None, :, None, None], (s, t, n, km)) if norm is None else norm
+    if norm is None:
+        norm = np.broadcast_to(np.linspace(0.1, 1, t)[None, :, None, None], (s, t, n, km))
     loss = np.broadcast_to(np.linspace(1, 0, t) ** 2 + 1e-3, (s, t)) if loss is None else loss
-    return SimpleNamespace(step=step, overlap=overlap, norm=np.asarray(norm, float), loss=np.asarray(loss, float),
-                           seed=np.arange(s), cfg=SimpleNamespace(rank=overlap.shape[-1]))
+    return SimpleNamespace(step=step, overlap=overlap, norm=np.asarray(norm, float),
+                           loss=np.asarray(loss, float), seed=np.arange(s),
+                           cfg=SimpleNamespace(rank=overlap.shape[-1]))
 
 
 def two_vectors(blue_other=RISE, orange=RISE):

@@ -21,8 +21,8 @@ RISE_FACTOR = {0.5: 1.5, 1.0: None, 2.0: 4.0}  # rise_factor for each scale (Non
 
 def scaled_rule(rule: BumpRule, scale: float) -> BumpRule:
     rise = RISE_FACTOR.get(scale) or rule.rise_factor
-    return dataclasses.replace(rule, peak_min=rule.peak_min * scale, drop_frac=min(rule.drop_frac * scale, 0.9),
-                               shift_min=rule.shift_min * scale, rise_factor=rise)
+    return dataclasses.replace(rule, peak_min=rule.peak_min * scale, shift_min=rule.shift_min * scale,
+                               drop_frac=min(rule.drop_frac * scale, 0.9), rise_factor=rise)
 
 
 def verdicts(control, run, rule: BumpRule) -> dict[str, tuple[bool, str]]:
@@ -43,7 +43,7 @@ def verdicts(control, run, rule: BumpRule) -> dict[str, tuple[bool, str]]:
     grow = causes.pooled_rate(at_peak)[0]
     out["P2_state"] = (bool(grow > base.mean()), f"norm growing at {grow:.2f} of peaks vs {base.mean():.2f}")
     ends = norm_decay_end(run)
-    inside = sum(x["peak_step"] <= ends[x["seed_index"]] for x in find_bumps(run, rule) if ends[x["seed_index"]] > 0)
+    inside = sum(0 < x["peak_step"] <= ends[x["seed_index"]] for x in find_bumps(run, rule))
     out["P3"] = (inside == 0, f"{inside} bumps inside norm decay")
     turns, ctl = causes.matched_window_turns(run, rule)
     d = causes.rate_difference(turns, ctl)

@@ -120,7 +120,8 @@ def caption(res):
             f"target at init, a bump on blue ({rule.describe()}), "
             f"none on orange, largest fall wins. One example, not a rate: the criterion's steps 2–3 hold "
             f"for {rates[0]:.0%} of candidate pairs that share their nearest target at init and for "
-            f"{rates[1]:.0%} of pairs where only orange starts nearest it (claim P4_T1). Factor 1 shown. Settings: "
+            f"{rates[1]:.0%} of pairs where only orange starts nearest it (claim P4_T1). Factor 1 shown. "
+            f"Settings: "
             f"{settings(res.cfg, 'N', 'rank', 'target', 'init_std', 'lr', 'steps')}.")
 
 

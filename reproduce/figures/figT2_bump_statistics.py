@@ -54,7 +54,8 @@ def _controls(run) -> dict:
     p4 = causes.rate_difference(turns, control)
     med = lambda x: float(np.median(x)) if len(x) else np.nan  # noqa: E731
     return dict(median_peak_rising=med(rising_pk), median_peak_bump=med(bump_pk),
-                turn_rate_matched=causes.pooled_rate(turns)[0], control_turn_rate=causes.pooled_rate(control)[0],
+                turn_rate_matched=causes.pooled_rate(turns)[0],
+                control_turn_rate=causes.pooled_rate(control)[0],
                 p4_diff=p4[0], p4_lo=p4[1], p4_hi=p4[2],
                 growing_at_peak=causes.pooled_rate(at_peak)[0], growing_base=float(base.mean()),
                 bump_if_shared=p_share, bump_if_not=p_other,
@@ -82,7 +83,8 @@ def plot(res, data):
     pairs = [causes.rising_peaks(r, analysis.bump_rule()) for r in res.runs if r.cfg.rank > 1]
     bump_pk, rising_pk = (np.concatenate([p[i] for p in pairs]) for i in (0, 1))
     bins = np.linspace(0, max(1.2, rising_pk.max(initial=0)), 31)
-    a2.hist(rising_pk, bins=bins, density=True, alpha=0.5, color="0.5", label="curves that rise as far, no bump")
+    a2.hist(rising_pk, bins=bins, density=True, alpha=0.5, color="0.5",
+            label="curves that rise as far, no bump")
     a2.hist(bump_pk, bins=bins, density=True, alpha=0.6, color="C3", label="bumps")
     a2.axvline(np.median(rising_pk), color="0.3", ls=":", label="median, rising curves")
     a2.axvline(np.median(bump_pk), color="C3", ls=":", label="median, bumps")
@@ -134,13 +136,14 @@ def claims(res):
               f"rank-1 bumps {int(r1.bumps.sum())}; seed rates " + "; ".join(
                   f"{fmt(r)}: {r.seed_rate:.2f}" for _, r in d.iterrows()),
               "0 at rank 1; strictly rising with rank at each σ", r1.bumps.sum() == 0 and rising),
-        claim("P2_height", res.stem, "bumps peak at high alignment: the median bump peak lies above the median "
-              "peak of curves that rise as far but do not bump (every setting with rank > 1)",
+        claim("P2_height", res.stem, "bumps peak at high alignment: the median bump peak lies above the "
+              "median peak of curves that rise as far but do not bump (every setting with rank > 1)",
               f"holds in {height[0]} of {height[1]}; " + "; ".join(
-                  f"{fmt(r)}: {r.median_peak_bump:.2f} vs {r.median_peak_rising:.2f}" for _, r in rest.iterrows()),
+                  f"{fmt(r)}: {r.median_peak_bump:.2f} vs {r.median_peak_rising:.2f}"
+                  for _, r in rest.iterrows()),
               "bump median > rising-curve median in every setting", height[0] == height[1]),
-        claim("P2_state", res.stem, "bumps happen while vectors grow: the bumping vector's norm is growing at "
-              "the peak more often than at a random step of the run (base rate)",
+        claim("P2_state", res.stem, "bumps happen while vectors grow: the bumping vector's norm is growing "
+              "at the peak more often than at a random step of the run (base rate)",
               f"holds in {state[0]} of {state[1]}; " + "; ".join(
                   f"{fmt(r)}: {r.growing_at_peak:.2f} vs {r.growing_base:.2f}" for _, r in rest.iterrows()),
               "at-peak rate > base rate in every setting", state[0] == state[1]),
@@ -148,10 +151,11 @@ def claims(res):
               f"{inside} of {total} bumps peak inside it", "0", inside == 0),
         claim("P4", res.stem, "in a bump the falling vector turns to another target more often than a vector "
               "that does not bump, over the same window (difference of rates, 95 % interval)",
-              f"holds in {p4[0]} of {p4[1]}; " + "; ".join(f"{fmt(r)}: {ci(r, 'p4')}" for _, r in rest.iterrows()),
+              f"holds in {p4[0]} of {p4[1]}; "
+              + "; ".join(f"{fmt(r)}: {ci(r, 'p4')}" for _, r in rest.iterrows()),
               "interval above 0 in every setting", p4[0] == p4[1] and len(rest) > 0),
-        claim("P_premise", res.stem, "the thread's premise: a vector that shares its nearest target with another "
-              "vector at init bumps more often than one that does not (difference, 95 % interval)",
+        claim("P_premise", res.stem, "the thread's premise: a vector that shares its nearest target with "
+              "another vector at init bumps more often than one that does not (difference, 95 % interval)",
               f"holds in {premise[0]} of {premise[1]}; " + "; ".join(
                   f"{fmt(r)}: {ci(r, 'premise')}" for _, r in rest.iterrows()),
               "interval above 0 in every setting", premise[0] == premise[1] and len(rest) > 0),

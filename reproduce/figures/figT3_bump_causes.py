@@ -17,14 +17,15 @@ from .. import analysis
 from ..analysis import causes
 from .common import claim, settings, subplots
 
-SOURCE = "extension of the comment thread: a controlled test of its 'competition' story (settings are this package's)"
+SOURCE = ("extension of the comment thread: a controlled test of its 'competition' story "
+          "(settings are this package's)")
 BASE = dict(rank=4, model_rank=4, target="unit", weight_ratio=1.0, init="gaussian")
 # The one-factor comparisons: (factor, varied key, values); every other key is BASE's.
 FACTORS = [("learned vectors k̃", "model_rank", [1, 2, 4, 8]),
            ("target geometry", "target", ["unit", "orthonormal"]),
            ("target weights", "weight_ratio", [1.0, 0.9, 0.5]),
            ("init", "init", ["gaussian", "collision", "distinct"])]
-DECAY_WINDOW = (0.3, 0.9)  # fit the log-slope over these fractions of the steps: after every peak, above round-off
+DECAY_WINDOW = (0.3, 0.9)  # log-slope fit over these fractions of the steps: past the peaks, above round-off
 DECAY_RTOL = 0.1           # the closed form must match the measured mean slope within 10 %
 
 
@@ -89,9 +90,11 @@ def plot(res, data):
         r = one[f"{col}_rate"]
         a1.errorbar(r, y + dy, xerr=[r - one[f"{col}_lo"], one[f"{col}_hi"] - r], fmt="o", color=color,
                     ms=3, capsize=2, label=name)
-    short = {"learned vectors k̃": lambda r: f"k̃ = {r.model_rank:.0f}", "target geometry": lambda r: r.target,
+    short = {"learned vectors k̃": lambda r: f"k̃ = {r.model_rank:.0f}",
+             "target geometry": lambda r: r.target,
              "target weights": lambda r: f"weights 1, r, r², r³; r = {r.weight_ratio:g}",
-             "init": lambda r: f"init {r.init}", "rank-1 target": lambda r: f"rank-1 target, k̃ = {r.model_rank:.0f}"}
+             "init": lambda r: f"init {r.init}",
+             "rank-1 target": lambda r: f"rank-1 target, k̃ = {r.model_rank:.0f}"}
     names = [short[r.factor](r) for r in one.itertuples()]
     a1.set_yticks(y, names, fontsize=6)
     a1.set(xlabel="fraction (95 % bootstrap interval)", xlim=(-0.03, 1.03),
@@ -153,17 +156,18 @@ def claims(res):
         claim("T3_single_pair", res.stem, "bumps occur with a single learned pair (rank-4 target, k̃ = 1): "
               "no second learned vector is needed", f"seeds with a bump {fmt(single)}",
               "95 % interval above 0", single.seed_lo > 0),
-        claim("T3_toy_case", res.stem, "the thread's toy case (one target, two learned vectors that both start "
-              "nearest it) never bumps", f"seeds with a bump {fmt(toy)}", "0", toy.seed_rate == 0),
+        claim("T3_toy_case", res.stem, "the thread's toy case (one target, two learned vectors that both "
+              "start nearest it) never bumps", f"seeds with a bump {fmt(toy)}", "0", toy.seed_rate == 0),
         claim("T3_single_pair_weights", res.stem, "on orthonormal targets a single learned pair bumps only "
               "when the target weights differ", f"equal weights {fmt(eq1)}; close weights {fmt(close1)}",
               "0 at equal weights; interval above 0 at close", eq1.seed_rate == 0 and close1.seed_lo > 0),
-        claim("T3_equal_weights", res.stem, "with k̃ = k = 4 learned vectors, bumps do not need unequal target "
-              "weights (orthonormal targets, equal weights)", f"seeds with a bump {fmt(eq4)}",
+        claim("T3_equal_weights", res.stem, "with k̃ = k = 4 learned vectors, bumps do not need unequal "
+              "target weights (orthonormal targets, equal weights)", f"seeds with a bump {fmt(eq4)}",
               "95 % interval above 0", eq4.seed_lo > 0),
-        claim("T3_collision", res.stem, "constructed 'collision' inits (two vectors nearest one target) do not "
-              "bump more than 'distinct' inits: the difference in the share of vectors that bump is "
-              "within its interval of 0", f"collision − distinct {diff[0]:+.3f} [{diff[1]:+.3f}, {diff[2]:+.3f}]",
+        claim("T3_collision", res.stem, "constructed 'collision' inits (two vectors nearest one target) do "
+              "not bump more than 'distinct' inits: the difference in the share of vectors that bump is "
+              "within its interval of 0",
+              f"collision − distinct {diff[0]:+.3f} [{diff[1]:+.3f}, {diff[2]:+.3f}]",
               "95 % interval contains 0", diff[1] <= 0 <= diff[2]),
         claim("T3_decay_rate", res.stem, "after the peak, a single pair's losing overlaps decay at the "
               "closed-form rate 1 − η(s₁ − s_l) per step", "; ".join(

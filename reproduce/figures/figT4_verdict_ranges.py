@@ -12,7 +12,8 @@ from .. import analysis
 from ..analysis import verdicts
 from .common import claim, settings, subplots
 
-SOURCE = "extension of the comment thread: its verdicts over settings it does not state (this package's choice)"
+SOURCE = ("extension of the comment thread: its verdicts over settings it does not state "
+          "(this package's choice)")
 SCALES = (0.5, 1.0, 2.0)
 
 
@@ -31,8 +32,8 @@ def figure_data(res) -> pd.DataFrame:
         rule = verdicts.scaled_rule(base, scale)
         for (N, lr, sigma), (control, run) in _settings(res).items():
             for pred, (holds, measured) in verdicts.verdicts(control, run, rule).items():
-                rows.append(dict(kind="verdict", threshold_scale=scale, N=N, lr=lr, sigma=sigma, predicate=pred,
-                                 holds=float(holds), measured=measured))
+                rows.append(dict(kind="verdict", threshold_scale=scale, N=N, lr=lr, sigma=sigma,
+                                 predicate=pred, holds=float(holds), measured=measured))
     return pd.DataFrame(rows)
 
 
@@ -69,7 +70,8 @@ def caption(res):
 
 
 # The range each verdict was found to hold in: a stated finding, so a rerun that moves a count fails.
-FOUND = {"P1": "every", "P2_height": "no", "P2_state": "every", "P3": "every", "P4": "every", "P_premise": "no"}
+FOUND = {"P1": "every", "P2_height": "no", "P2_state": "every", "P3": "every", "P4": "every",
+         "P_premise": "no"}
 
 
 def claims(res):

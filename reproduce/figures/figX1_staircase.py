@@ -29,8 +29,9 @@ def figure_data(res) -> pd.DataFrame:
     frames = [pd.DataFrame({"kind": "measured", "seed": run.seed[b], "component": l, "weight": run.weights[l],
                             "step": run.step, "loss": run.loss[b], "strength": np.abs(c[b, :, l])})
               for b in range(c.shape[0]) for l in range(c.shape[2])]
-    frames += [pd.DataFrame({"kind": "saxe", "seed": run.seed[b], "component": l, "weight": s, "step": run.step,
-                             "loss": np.nan, "strength": theory.saxe_mode_strength(s, u0[b, l], run.cfg.lr, run.step)})
+    frames += [pd.DataFrame({"kind": "saxe", "seed": run.seed[b], "component": l, "weight": s,
+                             "step": run.step, "loss": np.nan,
+                             "strength": theory.saxe_mode_strength(s, u0[b, l], run.cfg.lr, run.step)})
                for b in range(c.shape[0]) for l, s in enumerate(run.weights)]
     return pd.DataFrame(pd.concat(frames, ignore_index=True))
 
@@ -63,9 +64,10 @@ def caption(res):
     return (f"{res.stem} — {SOURCE}. Target T = Σ_l s_l a_l b_lᵀ with orthonormal a_l, b_l, so s_l are its "
             f"singular values. Left: loss of every seed (log step axis): one drop per component. Right: "
             f"Σ_m (ã_m·a_l)(b̃_m·b_l)/s_l, the share of component l the model holds, for one seed; dotted "
-            f"lines mark the median step at which each reaches ½; dashed: the closed-form per-mode trajectory of "
-            f"a two-layer linear network (Saxe, McClelland & Ganguli 2014) in discrete time, each mode started "
-            f"from its own share of the init (reproduce/theory.py), with no fitted parameter. Settings: "
+            f"lines mark the median step at which each reaches ½; dashed: the closed-form per-mode "
+            f"trajectory of a two-layer linear network (Saxe, McClelland & Ganguli 2014) in discrete time, "
+            f"each mode started from its own share of the init (reproduce/theory.py), with no fitted "
+            f"parameter. Settings: "
             f"{settings(res.cfg, 'N', 'weights', 'init_std', 'lr', 'steps', 'seeds')}.")
 
 
@@ -81,15 +83,16 @@ def claims(res):
     return [claim("Q5_order", res.stem, "components are learned in order of decreasing singular value, "
                   "in every seed", f"median steps {', '.join(f'{v:.0f}' for v in np.median(t, 0))}",
                   "increasing as s_l decreases, for every seed", in_order),
-            claim("X1_saxe_first", res.stem, "the Saxe et al. closed form, started from the init with no fitted "
-                  "parameter, gives the step at which the strongest component is half learned (prefactor "
-                  "included)", f"measured/closed form in [{ratio[:, 0].min():.3f}, {ratio[:, 0].max():.3f}]",
+            claim("X1_saxe_first", res.stem, "the Saxe et al. closed form, started from the init with no "
+                  "fitted parameter, gives the step at which the strongest component is half learned "
+                  "(prefactor included)", f"measured/closed form in [{ratio[:, 0].min():.3f}, {ratio[:, 0].max():.3f}]",
                   f"within ±{SAXE_TOL:.0%} in every seed", bool(np.all(np.abs(ratio[:, 0] - 1) <= SAXE_TOL))),
             claim("X1_saxe_later", res.stem, "sequential learning departs from decoupled modes the later a "
                   "component comes: measured/closed form grows with the component index, the weakest "
                   "component late by ≥ 5 %", "median measured/closed form " + ", ".join(
                       f"s={s:g}: {v:.2f}" for s, v in zip(run.weights, med)),
-                  f"increasing; last >= {SAXE_LATER}", bool(np.all(np.diff(med) > 0) and med[-1] >= SAXE_LATER)),
+                  f"increasing; last >= {SAXE_LATER}",
+                  bool(np.all(np.diff(med) > 0) and med[-1] >= SAXE_LATER)),
             claim("Q5_scaling", res.stem, "each plateau lasts ≈ ln(1/overlap)/s_l: t_l·s_l is the same "
                   "for every component", f"t_l·s_l = {', '.join(f'{v:.1f}' for v in ts)}; max/min "
                   f"{spread:.2f}", f"max/min <= {SPREAD_TOL}", spread <= SPREAD_TOL)]
