@@ -1,11 +1,11 @@
 """The sum-of-outer-products family: sampling, Gram-form gradients and an accurate loss.
 
-Notation (FIGURES.md §1): a factor f ∈ 1..n holds the target vectors a_l⁽ᶠ⁾ as columns of A_f, shape
+Notation (paper/spec/post.md): a factor f ∈ 1..n holds the target vectors a_l⁽ᶠ⁾ as columns of A_f, shape
 (batch, N, k), and the learned vectors ã_m⁽ᶠ⁾ as columns of M_f, shape (batch, N, k̃). The target is
 T = Σ_l s_l ⊗_f a_l⁽ᶠ⁾ and the model T̃ = Σ_m ⊗_f ã_m⁽ᶠ⁾.
 
 The loss and its gradients depend on the vectors only through the k̃×k and k̃×k̃ Gram matrices of each
-factor (FIGURES.md §1.6), so training never builds the N^n tensor.
+factor (paper/spec/post.md), so training never builds the N^n tensor.
 
 The functions below take the factors either as a per-factor list or stacked as one (n, batch, ·, ·)
 tensor, and return stacked tensors; indexing or iterating a stacked tensor gives the factors one by one.

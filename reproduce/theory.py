@@ -1,4 +1,5 @@
-"""Closed forms and gradient-flow ODEs that the figures overlay on the trained curves (FIGURES.md §1)."""
+"""Closed forms and gradient-flow ODEs that the figures overlay on the trained curves
+(paper/spec/post.md, paper/spec/thread.md)."""
 from __future__ import annotations
 
 import numpy as np
@@ -38,8 +39,9 @@ def rank1_flow_from_run(run, seed_index: int):
 
 
 def order_n_plateau(sigma, order: int, lr: float):
-    """Steps to the end of the plateau from initial overlap x₀ = σ with unit targets (FIGURES.md §1.4):
-    n = 2: ln(1/x₀)/η (exponential growth); n ≥ 3: 1/((n−2)·η·x₀^{n−2}) (finite-time blow-up of ẋ = x^{n−1})."""
+    """Steps to the end of the plateau from initial overlap x₀ = σ with unit targets (paper/spec/post.md):
+    n = 2: ln(1/x₀)/η (exponential growth); n ≥ 3: 1/((n−2)·η·x₀^{n−2}) (finite-time blow-up of
+    ẋ = x^{n−1})."""
     sigma = np.asarray(sigma, dtype=float)
     if order == 2:
         return np.log(1 / sigma) / lr

@@ -1,5 +1,5 @@
-"""Thread figure T2 — the thread's evidence for the "competition" story (P1–P4, FIGURES.md §3) tested on
-64 seeds per rank and init scale, with the one bump rule of data/bump.toml.
+"""Thread figure T2 — the thread's evidence for the "competition" story (P1–P4, paper/spec/thread.md)
+tested on 64 seeds per rank and init scale, with the one bump rule of data/bump.toml.
 
     python -m reproduce plot figT2_bump_statistics
 """
@@ -10,7 +10,8 @@ from .. import analysis
 from ..analysis import causes
 from .common import claim, settings, subplots
 
-SOURCE = "extension of the comment thread [R claims]: P1–P4 over many seeds (settings are this package's choice)"
+SOURCE = ("extension of the comment thread [R claims]: P1–P4 over many seeds "
+          "(settings are this package's choice)")
 
 
 def bump_table(res) -> pd.DataFrame:
@@ -19,7 +20,8 @@ def bump_table(res) -> pd.DataFrame:
     for run in res.runs:
         decay_end = analysis.norm_decay_end(run)
         for x in analysis.find_bumps(run, rule):
-            rows.append(dict(rank=run.cfg.rank, sigma=run.cfg.init_std, decay_end=int(decay_end[x["seed_index"]]),
+            rows.append(dict(rank=run.cfg.rank, sigma=run.cfg.init_std,
+                             decay_end=int(decay_end[x["seed_index"]]),
                              turns=x["other_rise"] >= rule.shift_min, **x))
     cols = ["rank", "sigma", "decay_end", "turns", "seed", "seed_index", "factor", "learned", "target",
             "peak", "peak_step", "final", "other_rise"]
@@ -70,7 +72,8 @@ def plot(res, data):
     for i, s in enumerate(sigmas):
         d = data[data.sigma == s]
         a1.plot(d["rank"], d.seed_rate, "o-", color=f"C{i}", label=f"σ = {s:g}: seeds with a bump")
-        a1.plot(d["rank"], d.curve_rate, "s--", color=f"C{i}", alpha=0.6, label=f"σ = {s:g}: curves that bump")
+        a1.plot(d["rank"], d.curve_rate, "s--", color=f"C{i}", alpha=0.6,
+                label=f"σ = {s:g}: curves that bump")
         a4.plot(d["rank"], d.turn_rate_matched, "o-", color=f"C{i}", label=f"σ = {s:g}: bumping vector")
         a4.plot(d["rank"], d.control_turn_rate, "x:", color=f"C{i}",
                 label=f"σ = {s:g}: control, non-bumping vectors, same window")

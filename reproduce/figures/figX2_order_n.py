@@ -1,5 +1,5 @@
 """Extension X2 — order-n tensor targets a⁽¹⁾⊗…⊗a⁽ⁿ⁾, n ∈ {2, 3, 4}: loss vs step, and plateau length vs
-init scale on log axes: a log law for n = 2, a power law σ^−(n−2) for n ≥ 3 (FIGURES.md §1.4, Q6).
+init scale on log axes: a log law for n = 2, a power law σ^−(n−2) for n ≥ 3 (paper/spec/thread.md, Q6).
 
     python -m reproduce plot figX2_order_n
 """
@@ -134,6 +134,7 @@ def claims(res):
     wide = p.pivot(index="sigma", columns="order", values="plateau")
     longer = bool(np.all(np.diff(wide.values, axis=1) > 0))
     rows.append(claim("Q6_order", res.stem, "at every σ the plateau is longer for higher order",
-                      "; ".join(f"σ={s:g}: " + "/".join(f"{v:.0f}" for v in row) for s, row in wide.iterrows()),
+                      "; ".join(f"σ={s:g}: " + "/".join(f"{v:.0f}" for v in row)
+                                for s, row in wide.iterrows()),
                       "increasing with n at every σ", longer))
     return rows
