@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 
 from . import causes
 from .bumps import BumpRule
@@ -52,3 +53,23 @@ def verdicts(control, run, rule: BumpRule) -> dict[str, tuple[bool, str]]:
     (p, lo, hi), _ = causes.conditional_difference(vt["bumped"], vt["shares"])
     out["P_premise"] = (bool(lo > 0), f"shared − not {p:+.2f} [{lo:+.2f}, {hi:+.2f}]")
     return out
+
+
+def settings_of(res) -> dict:
+    """(N, lr, σ) -> (rank-1 run, rank-k run) of a results file swept over rank, N, lr and init_std."""
+    pairs: dict = {}
+    for run in res.runs:
+        pairs.setdefault((run.cfg.N, run.cfg.lr, run.cfg.init_std), {})[run.cfg.rank] = run
+    return {k: (v[1], v[max(v)]) for k, v in sorted(pairs.items())}
+
+
+def verdict_table(res, rule: BumpRule, scales=(0.5, 1.0, 2.0)):
+    """One row per (threshold scale, setting, predicate): holds (1.0 or 0.0) and the measured text."""
+    rows = []
+    for scale in scales:
+        scaled = scaled_rule(rule, scale)
+        for (N, lr, sigma), (control, run) in settings_of(res).items():
+            for pred, (holds, measured) in verdicts(control, run, scaled).items():
+                rows.append(dict(kind="verdict", threshold_scale=scale, N=N, lr=lr, sigma=sigma,
+                                 predicate=pred, holds=float(holds), measured=measured))
+    return pd.DataFrame(rows)

@@ -17,24 +17,8 @@ SOURCE = ("extension of the comment thread: its verdicts over settings it does n
 SCALES = (0.5, 1.0, 2.0)
 
 
-def _settings(res):
-    """(N, lr, σ) -> (rank-1 run, rank-k run)."""
-    pairs = {}
-    for run in res.runs:
-        key = (run.cfg.N, run.cfg.lr, run.cfg.init_std)
-        pairs.setdefault(key, {})[run.cfg.rank] = run
-    return {k: (v[1], v[max(v)]) for k, v in sorted(pairs.items())}
-
-
 def figure_data(res) -> pd.DataFrame:
-    base, rows = analysis.bump_rule(), []
-    for scale in SCALES:
-        rule = verdicts.scaled_rule(base, scale)
-        for (N, lr, sigma), (control, run) in _settings(res).items():
-            for pred, (holds, measured) in verdicts.verdicts(control, run, rule).items():
-                rows.append(dict(kind="verdict", threshold_scale=scale, N=N, lr=lr, sigma=sigma,
-                                 predicate=pred, holds=float(holds), measured=measured))
-    return pd.DataFrame(rows)
+    return verdicts.verdict_table(res, analysis.bump_rule(), SCALES)
 
 
 def plot(res, data):
