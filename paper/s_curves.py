@@ -221,8 +221,8 @@ verdict = [
             "rank-4 target bumps in most seeds.", "A single learned pair does not bump."),
     said_if("T3_toy_case", "The thread's own toy case, two learned vectors that both start nearest the one "
             "target, never bumps.", "The thread's toy case bumps."),
-    said_if("T3_collision", "Constructing the thread's starting condition changes nothing measurable: "
-            "'collision' inits bump no more than 'distinct' ones.",
+    said_if("T3_collision", "Constructing the thread's starting condition does not raise the share of "
+            "vectors that bump: the 95 % interval of the 'collision' − 'distinct' difference contains 0.",
             "Constructed 'collision' inits bump at a different rate from 'distinct' ones."),
     said_if("P_premise", "Vectors that share their nearest target at init bump more often.",
             "Nor does the premise hold in the natural runs: vectors that share their nearest target at init "
@@ -233,12 +233,14 @@ verdict = [
     said_if("T3_single_pair_weights", "What a single pair needs is targets of different strength: on "
             "orthonormal targets it never bumps when the weights are equal and nearly always when they "
             "are close but unequal.", "A single pair's bumps do not depend on unequal weights as stated."),
-    said_if("T3_decay_rate", "The mechanism is then linear algebra: a learned vector first grows along a "
-            "mix of target modes (each at the rate of its weight), and once it has settled on the strongest "
-            "one every weaker overlap decays at rate η(s₁ − s_l) per step, as the closed form predicts.",
+    said_if("T3_decay_rate", "For a single pair on orthonormal targets the mechanism is linear algebra: the "
+            "pair first grows along a mix of target modes (each at the rate of its weight), and once it has "
+            "settled on the strongest one every weaker overlap decays at rate η(s₁ − s_l) per step, as the "
+            "closed form predicts.",
             "The measured decay of the losing overlaps does not follow the closed form η(s₁ − s_l)."),
-    said_if("T3_equal_weights", "With several learned vectors, equal weights suffice: the vectors split "
-            "the target span between them, a rotation of the same settling.",
+    said_if("T3_equal_weights", "With several learned vectors equal weights suffice (orthonormal targets, "
+            "k̃ = 4); that these bumps are the same settling, with the vectors dividing the target span "
+            "between them, is this package's reading and is not tested here.",
             "With equal weights several learned vectors do not bump."),
 ]
 ranges = [said_if("V_P1", "Bumps need rank > 1 (P1) in every setting of figT4.",
@@ -271,8 +273,8 @@ limits = ("Competition between learned vectors is not ruled out as a contributor
           "Whether competition between learned vectors is needed for a bump is not settled by this build.")
 display(HTML("<p><b>Verdict.</b> " + esc(" ".join(verdict)) + "</p><p><b>What the thread got right, and "
              "where.</b> " + esc(" ".join(ranges)) + "</p><p><b>Limits.</b> One model family (order-2 "
-             "sums of outer products, full-batch GD, float64), unit or orthonormal targets, 64 seeds per "
-             "cell; Adam only at N ≤ 100 and two learning rates, and the closed form covers a single "
+             "sums of outer products, full-batch GD or Adam, float64), unit or orthonormal targets, 64 "
+             "seeds per cell; Adam only at N ≤ 100 and two learning rates, and the closed form covers a single "
              "pair on orthonormal targets only. " + esc(limits) + "</p>"))
 
 # %% [markdown]
