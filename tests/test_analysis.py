@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from reproduce import analysis
-from reproduce.analysis import BumpRule, bump_peaks, causes
+from reproduce.analysis import BumpRule, bump_peaks, causes, verdicts
 
 RULE = BumpRule(peak_min=0.1, rise_factor=2.0, drop_frac=0.2, shift_min=0.1)
 STEP = np.arange(11)
@@ -117,3 +117,24 @@ def test_vector_table_premise():
     run.overlap[0, 0, 0, 1, 1] = 0.5  # orange starts nearest a2: nobody shares
     assert not causes.vector_table(run, RULE)["shares"].any()
     assert causes.vector_table(two_vectors(), RULE)["shares"].all()
+
+
+def test_scaled_rule_halves_and_doubles():
+    half, double = verdicts.scaled_rule(RULE, 0.5), verdicts.scaled_rule(RULE, 2.0)
+    assert (half.peak_min, half.drop_frac, half.shift_min, half.rise_factor) == (0.05, 0.1, 0.05, 1.5)
+    assert (double.peak_min, double.drop_frac, double.shift_min, double.rise_factor) == (0.2, 0.4, 0.2, 4.0)
+
+
+def test_verdicts_on_a_synthetic_setting():
+    flat = run_of(np.full((4, 11, 1, 1, 1), 0.5))                  # rank-1 control: flat curves, no bump
+    run = run_of(np.concatenate([two_vectors().overlap] * 4))       # four seeds, each with one turning bump
+    got = verdicts.verdicts(flat, run, RULE)
+    assert set(got) == set(verdicts.PREDICATES)
+    assert got["P1"][0] and got["P3"][0]
+    assert not got["P2_state"][0]          # norms grow at every step: growing at the peak is no contrast
+    assert not got["P_premise"][0]         # every vector shares its nearest target: nothing to compare
+    bumpy_control = run_of(np.concatenate([two_vectors().overlap] * 4))
+    assert not verdicts.verdicts(bumpy_control, run, RULE)["P1"][0]   # a bump in the control fails P1
+    run.norm = np.broadcast_to(np.minimum(np.linspace(0.1, 1.1, 11), 0.5)[None, :, None, None],
+                               run.norm.shape).copy()              # grows until step 4, then settles
+    assert verdicts.verdicts(flat, run, RULE)["P2_state"][0]
