@@ -29,7 +29,28 @@ def bump_table(res) -> pd.DataFrame:
 
 
 def figure_data(res) -> pd.DataFrame:
-    """Per rank and σ: the rates behind every panel, and the peak quantiles of bumps and of all curves."""
+    """kind "rates": per rank and σ, the rates behind every panel and each predicate's control; kind
+    "p2_hist" / "p3_hist": the histograms drawn (bin edges and heights); "p2_median": their medians."""
+    rates = _rates(res)
+    pairs = [causes.rising_peaks(r, analysis.bump_rule()) for r in res.runs if r.cfg.rank > 1]
+    bump_pk, rising_pk = (np.concatenate([p[i] for p in pairs]) for i in (0, 1))
+    edges = np.linspace(0, max(1.2, rising_pk.max(initial=0)), 31)
+    hist = [pd.DataFrame({"kind": "p2_hist", "group": g, "left": edges[:-1], "right": edges[1:],
+                          "height": np.histogram(x, bins=edges, density=True)[0]})
+            for g, x in (("rising", rising_pk), ("bumps", bump_pk))]
+    hist.append(pd.DataFrame({"kind": "p2_median", "group": ["rising", "bumps"],
+                              "height": [np.median(rising_pk), np.median(bump_pk)]}))
+    bumps = bump_table(res)
+    for s in sorted(bumps.sigma.unique()):
+        b = bumps[bumps.sigma == s]
+        counts, e = np.histogram(b.peak_step - b.decay_end, bins=40)
+        hist.append(pd.DataFrame({"kind": "p3_hist", "group": f"σ = {s:g}", "sigma": s, "left": e[:-1],
+                                  "right": e[1:], "height": counts.astype(float)}))
+    out = pd.concat([rates] + hist, ignore_index=True)
+    return out.assign(group=out.group.fillna(""))  # one type per column for the regression check
+
+
+def _rates(res) -> pd.DataFrame:
     bumps, rows = bump_table(res), []
     for run in res.runs:
         b = bumps[(bumps["rank"] == run.cfg.rank) & (bumps.sigma == run.cfg.init_std)]
@@ -42,7 +63,7 @@ def figure_data(res) -> pd.DataFrame:
                          bumps_in_decay=int((b.peak_step <= b.decay_end).sum()),
                          median_decay_end=float(np.median(analysis.norm_decay_end(run))),
                          turn_rate=float(b.turns.mean()) if len(b) else np.nan, **_controls(run)))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).assign(kind="rates")
 
 
 def _controls(run) -> dict:
@@ -67,7 +88,7 @@ def _controls(run) -> dict:
 def plot(res, data):
     fig, axes = subplots(2, 2, width=4.3, height=3.1)
     (a1, a2), (a3, a4) = axes
-    bumps = bump_table(res)
+    hists, data = data, data[data.kind == "rates"]
     sigmas = sorted(data.sigma.unique())
     for i, s in enumerate(sigmas):
         d = data[data.sigma == s]
@@ -80,22 +101,20 @@ def plot(res, data):
     for a in (a1, a4):
         a.set_xscale("log")
         a.minorticks_off()
-        a.set_xticks(sorted(data["rank"].unique()), [str(k) for k in sorted(data["rank"].unique())])
+        a.set_xticks(sorted(data["rank"].unique()), [f"{k:.0f}" for k in sorted(data["rank"].unique())])
     a1.set(xlabel="rank k", ylabel="fraction", ylim=(-0.03, 1.03), title="P1: bump rate vs rank")
     a1.legend(fontsize=6)
-    pairs = [causes.rising_peaks(r, analysis.bump_rule()) for r in res.runs if r.cfg.rank > 1]
-    bump_pk, rising_pk = (np.concatenate([p[i] for p in pairs]) for i in (0, 1))
-    bins = np.linspace(0, max(1.2, rising_pk.max(initial=0)), 31)
-    a2.hist(rising_pk, bins=bins, density=True, alpha=0.5, color="0.5",
-            label="curves that rise as far, no bump")
-    a2.hist(bump_pk, bins=bins, density=True, alpha=0.6, color="C3", label="bumps")
-    a2.axvline(np.median(rising_pk), color="0.3", ls=":", label="median, rising curves")
-    a2.axvline(np.median(bump_pk), color="C3", ls=":", label="median, bumps")
+    for group, color, alpha, label in (("rising", "0.5", 0.5, "curves that rise as far, no bump"),
+                                       ("bumps", "C3", 0.6, "bumps")):
+        h = hists[(hists.kind == "p2_hist") & (hists.group == group)]
+        a2.stairs(h.height, np.r_[h.left, h.right.iloc[-1]], fill=True, alpha=alpha, color=color, label=label)
+        m = hists[(hists.kind == "p2_median") & (hists.group == group)].height.iloc[0]
+        a2.axvline(m, color="0.3" if group == "rising" else "C3", ls=":",
+                   label=f"median, {label.split(',')[0]}")
     a2.set(xlabel="peak |inner product with truth|", ylabel="density", title="P2: how high do bumps peak?")
     a2.legend(fontsize=6)
-    for i, s in enumerate(sigmas):
-        b = bumps[bumps.sigma == s]
-        a3.hist(b.peak_step - b.decay_end, bins=40, alpha=0.6, color=f"C{i}", label=f"σ = {s:g}")
+    for i, (group, h) in enumerate(hists[hists.kind == "p3_hist"].groupby("group", sort=False)):
+        a3.stairs(h.height, np.r_[h.left, h.right.iloc[-1]], fill=True, alpha=0.6, color=f"C{i}", label=group)
     a3.axvline(0, color="k", lw=1)
     a3.set(xlabel="bump peak step − end of norm decay", ylabel="bumps", title="P3: no bump inside norm decay")
     a3.legend(fontsize=6)
@@ -124,7 +143,7 @@ def _every(rows, test) -> tuple[int, int]:
 
 
 def claims(res):
-    d = figure_data(res)
+    d = _rates(res)
     r1, rest = d[d["rank"] == 1], d[d["rank"] > 1]
     rising = all(np.all(np.diff(g.sort_values("rank").seed_rate) > 0) for _, g in d.groupby("sigma"))
     inside, total = int(d.bumps_in_decay.sum()), int(d.bumps.sum())

@@ -65,6 +65,21 @@ def decay_table(run) -> list[dict]:
     return rows
 
 
+def decay_curves(run, table) -> list[pd.DataFrame]:
+    """The drawn curves: each losing overlap |ã·a_l| (mean over seeds, factor 1) and its closed form from the
+    start of the fit window on."""
+    lo = int(np.searchsorted(run.step, DECAY_WINDOW[0] * run.step[-1]))
+    t = run.step[lo:].astype(float)
+    out = []
+    for l, row in zip(range(1, run.cfg.rank), table):
+        curve = np.abs(run.overlap[:, :, 0, 0, l]).mean(axis=0)
+        out.append(pd.DataFrame({"kind": "decay_curve", "target": row["target"], "step": run.step,
+                                 "inner_product": curve}))
+        out.append(pd.DataFrame({"kind": "decay_theory", "target": row["target"], "step": t,
+                                 "inner_product": curve[lo] * np.exp(row["predicted_slope"] * (t - t[0]))}))
+    return out
+
+
 def figure_data(res) -> pd.DataFrame:
     rule, rows = analysis.bump_rule(), []
     for factor, key, values in FACTORS:
@@ -77,8 +92,9 @@ def figure_data(res) -> pd.DataFrame:
                                      factor="k̃ × geometry"))
     for km in (1, 2):  # the thread's toy case (k̃ = 2) and its one-vector control, rank-1 target
         rows.append(rate_row(_cell(res, rank=1, model_rank=km), rule, factor="rank-1 target"))
-    rows += decay_table(_cell(res, model_rank=1, target="orthonormal", weight_ratio=0.9))
-    return pd.DataFrame(rows)
+    single = _cell(res, model_rank=1, target="orthonormal", weight_ratio=0.9)
+    table = decay_table(single)
+    return pd.concat([pd.DataFrame(rows + table)] + decay_curves(single, table), ignore_index=True)
 
 
 def plot(res, data):
@@ -110,14 +126,10 @@ def plot(res, data):
     a2.set_xticks([1, 2, 4, 8], ["1", "2", "4", "8"])
     a2.minorticks_off()
     a2.legend(fontsize=6)
-    run = _cell(res, model_rank=1, target="orthonormal", weight_ratio=0.9)
-    dec = data[data.kind == "decay"]
-    for i, (l, d) in enumerate(zip(range(1, run.cfg.rank), dec.itertuples())):
-        curve = np.abs(run.overlap[:, :, 0, 0, l]).mean(axis=0)
-        a3.plot(run.step, curve, color=f"C{i + 1}", label=f"|ã·{d.target}|, mean of seeds")
-        lo = int(np.searchsorted(run.step, DECAY_WINDOW[0] * run.step[-1]))
-        t = run.step[lo:].astype(float)
-        a3.plot(t, curve[lo] * np.exp(d.predicted_slope * (t - t[0])), color="k", ls=":", lw=1.2)
+    for i, (target, d) in enumerate(data[data.kind == "decay_curve"].groupby("target")):
+        a3.plot(d.step, d.inner_product, color=f"C{i + 1}", label=f"|ã·{target}|, mean of seeds")
+        t = data[(data.kind == "decay_theory") & (data.target == target)]
+        a3.plot(t.step, t.inner_product, color="k", ls=":", lw=1.2)
     a3.plot([], [], "k:", lw=1.2, label="closed form (1 − η(s₁ − s_l))^t")
     a3.set(yscale="log", xlabel="step", ylabel="|inner product with truth|", ylim=(1e-4, 1.5),
            title="Single pair, orthonormal, s = 1, .9, .81, .73")

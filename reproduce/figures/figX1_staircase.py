@@ -44,6 +44,9 @@ def figure_data(res) -> pd.DataFrame:
                              "step": run.step, "loss": np.nan,
                              "strength": theory.saxe_mode_strength(s, u0[b, l], run.cfg.lr, run.step)})
                for b in range(c.shape[0]) for l, s in enumerate(run.weights)]
+    half = np.median(learn_steps(run), axis=0)
+    frames.append(pd.DataFrame({"kind": "half_step", "component": np.arange(len(half)),
+                                "weight": run.weights, "value": half}))
     for r in sorted(res.runs, key=lambda r: r.cfg.k_model):
         ratio = saxe_ratios(r)
         frames.append(pd.DataFrame({"kind": "saxe_ratio", "model_rank": r.cfg.k_model, "component": np.arange(
@@ -55,7 +58,7 @@ def figure_data(res) -> pd.DataFrame:
 def plot(res, data):
     fig, (ax, ax2, ax3) = subplots(3, width=4.4)
     run = _base(res)
-    t = np.median(learn_steps(run), axis=0)
+    t = data[data.kind == "half_step"].value.to_numpy()
     meas, saxe = data[data.kind == "measured"], data[data.kind == "saxe"]
     for seed, d in meas[meas.component == 0].groupby("seed"):
         ax.plot(d.step.clip(lower=1), d.loss / d.loss.iloc[0], color="C0", lw=0.8, alpha=0.6)
