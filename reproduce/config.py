@@ -24,7 +24,7 @@ from .errors import ConfigError  # noqa: F401  (raised here, imported from here 
 
 # Valid choices of the string fields; the model families are data, looked up here by name.
 TARGETS = ("gaussian", "unit", "orthonormal", "ones")
-INITS = ("gaussian", "zeros")
+INITS = ("gaussian", "zeros", "collision", "distinct")
 OPTIMIZERS = ("gd", "adam")
 DEVICES = ("cpu", "cuda")
 DTYPES = ("float64", "float32")
@@ -43,7 +43,8 @@ class SCurveConfig:
     model_rank: int | None = None   # k̃: learned components; None means k̃ = k
     target: str = "unit"            # a_l distribution: one of TARGETS
     target_std: float | None = None  # entry std for target="gaussian"; None means 1/√N (norm ≈ 1)
-    weights: list[float] = field(default_factory=list)  # s_l; empty means all ones
+    weights: list[float] = field(default_factory=list)  # s_l; empty means weight_ratio^(l-1)
+    weight_ratio: float = 1.0       # s_l = weight_ratio^(l-1) when weights is empty; 1 = all ones
     init: str = "gaussian"          # ã_m distribution: one of INITS
     init_std: float = 0.01          # σ: entry std of the learned vectors at step 0
     # training
@@ -68,6 +69,10 @@ class SCurveConfig:
                              f"got {len(self.weights)}")
         if self.target == "orthonormal" and self.rank > self.N:
             raise ValueError(f"rank: orthonormal targets need rank <= N ({self.N}), got {self.rank}")
+        if not 0 < self.weight_ratio <= 1 or (self.weights and self.weight_ratio != 1):
+            raise ValueError("weight_ratio: must be in (0, 1], and 1 when weights are listed")
+        if self.init in ("collision", "distinct") and not self.init_std > 0:
+            raise ValueError(f"init_std: init {self.init!r} needs init_std > 0")
         if self.init_std < 0 or (self.target_std is not None and self.target_std <= 0):
             raise ValueError("init_std: must be >= 0" if self.init_std < 0 else "target_std: must be > 0")
 

@@ -1,11 +1,11 @@
 """The sum-of-outer-products family: sampling, Gram-form gradients and an accurate loss.
 
-Notation (FIGURES.md §1): a factor f ∈ 1..n holds the target vectors a_l⁽ᶠ⁾ as columns of A_f, shape
+Notation (paper/spec/post.md): a factor f ∈ 1..n holds the target vectors a_l⁽ᶠ⁾ as columns of A_f, shape
 (batch, N, k), and the learned vectors ã_m⁽ᶠ⁾ as columns of M_f, shape (batch, N, k̃). The target is
 T = Σ_l s_l ⊗_f a_l⁽ᶠ⁾ and the model T̃ = Σ_m ⊗_f ã_m⁽ᶠ⁾.
 
 The loss and its gradients depend on the vectors only through the k̃×k and k̃×k̃ Gram matrices of each
-factor (FIGURES.md §1.6), so training never builds the N^n tensor.
+factor (paper/spec/post.md), so training never builds the N^n tensor.
 
 The functions below take the factors either as a per-factor list or stacked as one (n, batch, ·, ·)
 tensor, and return stacked tensors; indexing or iterating a stacked tensor gives the factors one by one.
@@ -40,23 +40,79 @@ def _target_ones(cfg, N, k, g):
 
 TARGETS = {"gaussian": _target_gaussian, "unit": _target_unit,
            "orthonormal": _target_orthonormal, "ones": _target_ones}
-INITS = {"gaussian": lambda cfg, N, k, g: torch.randn(N, k, generator=g, dtype=torch.float64) * cfg.init_std,
-         "zeros": lambda cfg, N, k, g: torch.zeros(N, k, dtype=torch.float64)}
+MAX_REDRAWS = 10_000  # a constructed init redraws a vector ~k times on average; this many means a bug
+
+
+def _init_gaussian(cfg, N, k, g, targets=None):
+    return torch.randn(N, k, generator=g, dtype=torch.float64) * cfg.init_std
+
+
+def _init_zeros(cfg, N, k, g, targets=None):
+    return torch.zeros(N, k, dtype=torch.float64)
+
+
+def nearest_targets(learned, targets) -> torch.Tensor:
+    """Index of each learned vector's nearest target: the l with the largest |⟨ã_m, a_l⟩| (ties: lowest l)."""
+    return (learned.mT @ targets).abs().argmax(dim=-1)
+
+
+def _conditioned(cfg, N, g, targets, assigned):
+    """Gaussian vectors (entry std σ) redrawn one at a time until vector m's nearest target is assigned[m].
+
+    This is the gaussian init *conditioned* on which target each vector starts nearest: every vector
+    that is kept is an ordinary draw at the same σ, so norms and the size of the overlaps are those of
+    the "gaussian" init; only the identity of the largest overlap is chosen.
+    """
+    cols = []
+    for l in assigned:
+        for _ in range(MAX_REDRAWS):
+            v = torch.randn(N, 1, generator=g, dtype=torch.float64) * cfg.init_std
+            if int(nearest_targets(v, targets)[0]) == l:
+                break
+        else:
+            raise RuntimeError(f"init {cfg.init!r}: no draw of {MAX_REDRAWS} starts nearest target {l}")
+        cols.append(v)
+    return torch.cat(cols, dim=1)
+
+
+def collision_targets(k_model: int, rank: int) -> list[int]:
+    """"collision": vectors 1 and 2 start nearest target 1; vector m ≥ 3 nearest target m − 1 (mod k).
+
+    At k̃ = k this is one shared target and one uncovered target; k̃ = 1 has no pair (same as distinct).
+    """
+    return [0] + [(m - 1) % rank for m in range(1, k_model)]
+
+
+def distinct_targets(k_model: int, rank: int) -> list[int]:
+    """"distinct": vector m starts nearest target m (mod k): no two share a target while k̃ ≤ k."""
+    return [m % rank for m in range(k_model)]
+
+
+INITS = {"gaussian": _init_gaussian, "zeros": _init_zeros,
+         "collision": lambda cfg, N, k, g, targets: _conditioned(cfg, N, g, targets,
+                                                                 collision_targets(k, targets.shape[1])),
+         "distinct": lambda cfg, N, k, g, targets: _conditioned(cfg, N, g, targets,
+                                                                distinct_targets(k, targets.shape[1]))}
 
 
 def sample(cfg, seed: int):
     """Targets and initial learned vectors of one seed, drawn on the CPU so every device sees the same.
 
-    Targets are drawn first, so runs that differ only in init_std share their targets seed by seed.
+    Targets are drawn first, so runs that differ only in init_std (or init) share their targets seed by
+    seed. The constructed inits ("collision", "distinct") hold the same nearest-target assignment in
+    every factor, so a learned component starts nearest the same target component in all of them.
     """
     g = torch.Generator().manual_seed(seed)
     targets = [TARGETS[cfg.target](cfg, cfg.N, cfg.rank, g) for _ in range(cfg.order)]
-    learned = [INITS[cfg.init](cfg, cfg.N, cfg.k_model, g) for _ in range(cfg.order)]
+    learned = [INITS[cfg.init](cfg, cfg.N, cfg.k_model, g, targets[f]) for f in range(cfg.order)]
     return targets, learned
 
 
 def component_weights(cfg) -> torch.Tensor:
-    return torch.tensor(cfg.weights or [1.0] * cfg.rank, dtype=torch.float64)
+    """s_l: the config's `weights`, else the geometric profile weight_ratio^(l−1) (1 = equal weights)."""
+    if cfg.weights:
+        return torch.tensor(cfg.weights, dtype=torch.float64)
+    return cfg.weight_ratio ** torch.arange(cfg.rank, dtype=torch.float64)
 
 
 def stacked(factors) -> torch.Tensor:

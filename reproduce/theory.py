@@ -1,4 +1,5 @@
-"""Closed forms and gradient-flow ODEs that the figures overlay on the trained curves (FIGURES.md §1)."""
+"""Closed forms and gradient-flow ODEs that the figures overlay on the trained curves
+(paper/spec/post.md, paper/spec/thread.md)."""
 from __future__ import annotations
 
 import numpy as np
@@ -38,9 +39,65 @@ def rank1_flow_from_run(run, seed_index: int):
 
 
 def order_n_plateau(sigma, order: int, lr: float):
-    """Steps to the end of the plateau from initial overlap x₀ = σ with unit targets (FIGURES.md §1.4):
-    n = 2: ln(1/x₀)/η (exponential growth); n ≥ 3: 1/((n−2)·η·x₀^{n−2}) (finite-time blow-up of ẋ = x^{n−1})."""
+    """Steps to the end of the plateau from initial overlap x₀ = σ with unit targets (paper/spec/post.md):
+    n = 2: ln(1/x₀)/η (exponential growth); n ≥ 3: 1/((n−2)·η·x₀^{n−2}) (finite-time blow-up of
+    ẋ = x^{n−1})."""
     sigma = np.asarray(sigma, dtype=float)
     if order == 2:
         return np.log(1 / sigma) / lr
     return 1.0 / ((order - 2) * lr * sigma ** (order - 2))
+
+
+def saxe_mode_strength(s, u0, lr: float, step) -> np.ndarray:
+    """Saxe, McClelland & Ganguli (2014): a decoupled mode of a two-layer linear network, strength u (the
+    product of its two layers' weights along the mode) under gradient descent from u₀, with target s:
+
+        u(t) = s·g(t) / (g(t) − 1 + s/u₀),   g(t) = (1 + ηs)^{2t}
+
+    The closed form solves du/dt = 2u(s − u) with e^{2sηt}; g here is its discrete-time growth factor,
+    exact while the mode is small (each GD step multiplies it by (1 + ηs)²), so the plateau length is
+    right in prefactor, not only in rate. For this package's rank-k task, a mode l is component l of the
+    target and u₀ = Σ_m ((⟨ã_m, a_l⟩ + ⟨b̃_m, b_l⟩)/2)²: the part of the init that the linear phase grows.
+    """
+    g = (1.0 + lr * s) ** (2.0 * np.asarray(step, dtype=float))
+    return s * g / (g - 1.0 + s / u0)
+
+
+def saxe_half_step(s, u0, lr: float):
+    """Step at which saxe_mode_strength reaches s/2: g = s/u₀ − 1."""
+    return np.log(s / u0 - 1.0) / (2.0 * np.log1p(lr * s))
+
+
+def saxe_u0(overlap0) -> np.ndarray:
+    """u₀ per mode from the step-0 overlaps of an order-2 run, shape (…, n = 2, k̃, k) -> (…, k)."""
+    return (((overlap0[..., 0, :, :] + overlap0[..., 1, :, :]) / 2) ** 2).sum(axis=-2)
+
+
+def order_n_flow(x0, p0, na2, t):
+    """Gradient flow of a rank-1, order-n target in the reduced variables x_f = ⟨ã⁽ᶠ⁾, a⁽ᶠ⁾⟩, p_f = ‖ã⁽ᶠ⁾‖²:
+
+        dx_f/dt = ‖a⁽ᶠ⁾‖² Π_{g≠f} x_g − x_f Π_{g≠f} p_g,   dp_f/dt = 2x_f Π_{g≠f} x_g − 2p_f Π_{g≠f} p_g,
+
+    closed and exact for the flow (the n = 2 case is rank1_flow); L = ½(Π‖a⁽ᶠ⁾‖² − 2Πx + Πp). Started from a
+    run's own step-0 overlaps and norms, it carries the prefactor of the plateau that the scaling law
+    order_n_plateau (x₀ = σ) leaves out. Returns the loss at times t (step × η).
+    """
+    x0, p0, na2 = (np.asarray(v, dtype=float) for v in (x0, p0, na2))
+    n = len(x0)
+
+    def others(v):
+        return np.array([np.prod(np.delete(v, f)) for f in range(n)])
+
+    def rhs(_, s):
+        x, p = s[:n], s[n:]
+        X, P = others(x), others(p)
+        return np.concatenate([na2 * X - x * P, 2 * x * X - 2 * p * P])
+
+    sol = solve_ivp(rhs, (0.0, float(np.max(t))), np.concatenate([x0, p0]), method="LSODA", t_eval=t,
+                    rtol=1e-10, atol=1e-14)
+    if not sol.success:
+        raise RuntimeError(f"order-{n} ODE solve failed: {sol.message}")
+    x, p = sol.y[:n], sol.y[n:]
+    # The Gram form cancels near convergence: floor at the round-off of its terms (as rank1_flow).
+    loss = 0.5 * (np.prod(na2) - 2 * np.prod(x, axis=0) + np.prod(p, axis=0))
+    return np.maximum(loss, 1e-16 * np.prod(na2))

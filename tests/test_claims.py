@@ -8,8 +8,13 @@ from reproduce import claims, figures, paths
 
 # claim_id -> why the data reject it (reported as FAIL in claims.csv and the report, never tuned away)
 REJECTED_BY_DATA = {
-    "P2": "bump peaks are lower than typical curve peaks in this package's runs (figT2): bumps are "
-          "mostly a vector that is briefly shared between targets, not one that was nearly aligned",
+    "P2_height": "bumps peak lower than curves that rise as far without bumping, in every setting (figT2): "
+                 "a bump is mostly a vector briefly pulled towards a target it then leaves, not one that was "
+                 "nearly aligned",
+    "P_premise": "vectors that share their nearest target at init bump no more often than those that do not: "
+                 "every interval of the difference contains 0 (figT2); the constructed inits agree (figT3)",
+    "P4_T1": "the figT1 criterion is met about as often when only the catching-up vector starts nearest the "
+             "target as when both do: the shown pair is not specific to a shared nearest target",
     "G2_key_excluded_bumps": "only 4 of the 5 key frequencies bump in their own excluded loss: k = 51's "
                              "is still rising when the run ends (figG2)",
     "G3_key_no_bump": "key frequency 11's embedding norm peaks near epoch 5000 and falls 27 %, yet it stays "

@@ -59,3 +59,33 @@ def test_span_coordinates_preserve_inner_products():
 def test_config_choices_name_the_model_registries():
     """config.py validates names without importing torch; the lists must match model.py's registries."""
     assert set(config.TARGETS) == set(model.TARGETS) and set(config.INITS) == set(model.INITS)
+
+
+@pytest.mark.parametrize("init, assign", [("collision", model.collision_targets),
+                                          ("distinct", model.distinct_targets)])
+@pytest.mark.parametrize("target", ["unit", "orthonormal"])
+def test_constructed_inits_start_nearest_their_assigned_targets(init, assign, target):
+    cfg = tiny(rank=4, model_rank=4, N=30, init=init, target=target, init_std=0.01)
+    targets, learned = batch(cfg, seeds=range(20))
+    want = torch.tensor(assign(4, 4))
+    for A, M in zip(targets, learned):
+        assert (model.nearest_targets(M, A) == want).all()
+        # the kept draws are gaussian at the same σ: mean squared entry ≈ σ² (20·4·30 entries)
+        assert M.pow(2).mean().sqrt().item() == pytest.approx(0.01, rel=0.1)
+    assert assign(4, 4) == ([0, 0, 1, 2] if init == "collision" else [0, 1, 2, 3])
+
+
+def test_gaussian_init_shares_nearest_targets_by_chance():
+    """The control for the constructed inits: plain gaussian draws do not follow either assignment."""
+    cfg = tiny(rank=4, model_rank=4, N=30, init_std=0.01)
+    targets, learned = batch(cfg, seeds=range(20))
+    nearest = model.nearest_targets(learned[0], targets[0])
+    assert not (nearest == torch.tensor(model.distinct_targets(4, 4))).all(dim=1).all()
+
+
+def test_weight_ratio_gives_geometric_weights():
+    assert model.component_weights(tiny(rank=4, weight_ratio=0.5)).tolist() == [1, 0.5, 0.25, 0.125]
+    with pytest.raises(ValueError, match="weight_ratio"):
+        tiny(rank=2, weight_ratio=0.5, weights=[1.0, 0.5])
+    with pytest.raises(ValueError, match="init_std"):
+        tiny(init="collision", init_std=0.0)
