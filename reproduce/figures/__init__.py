@@ -24,7 +24,8 @@ def module(stem: str):
 
 
 def results_stem(stem: str) -> str:
-    return getattr(module(stem), "RESULTS", stem)
+    mod = module(stem)
+    return getattr(mod, "RESULTS_STEM", getattr(mod, "RESULTS", stem))
 
 
 def load_for(stem: str, results_dir: Path = paths.RESULTS):
