@@ -202,43 +202,50 @@ display(HTML(f"<p><b>The thread's predicates here:</b> {esc(tally('figT', 'threa
 section("figG")
 
 # %% tags=["remove-input"]
-# The answer to the thread's doubt, phrased from the claims (ids from reproduce/figures/figG2_*.py and
-# figG3_*.py); every number comes from claims.csv.
-grok = CLAIMS[CLAIMS.figure_id.str.startswith("figG")].set_index("claim_id")
-status = grok.passed.astype(bool).to_dict()
-needed = ("G2_key_excluded_bumps", "G3_competition", "G3_competitor_bumps", "G3_key_no_bump",
-          "G3_key_share_kept", "G2_runs_complete")
+# The answer to the thread's doubt, in numbers computed from the grokking results by the analysis layer
+# (the same functions the figG claims use); claim verdicts from claims.csv.
+import json  # noqa: E402
 
+from reproduce.analysis import grokking as _g  # noqa: E402
 
-def m(cid):
-    return f"{grok.measured[cid]} ({cid})"
-
-
-said = [f"{int(grok.passed.sum())} of {len(grok)} grokking claims pass." if len(grok) else
-        "No grokking claims are in claims.csv for this build."]
-if all(c in status for c in needed):
-    said.append(("The thread's observation reproduces: every key frequency bumps in its own excluded loss, "
-                 if status["G2_key_excluded_bumps"] else
-                 "The thread's observation reproduces only in part: not every key frequency bumps in its own "
-                 "excluded loss, ") + m("G2_key_excluded_bumps") + ".")
-    said.append("What competes is frequencies, for a place in the embedding: "
-                + ("in most seeds " if status["G3_competition"] else "only in a minority of seeds ")
-                + f"a frequency outside the final key set climbs above a key frequency and then loses out "
-                f"[{m('G3_competition')}; share bumps: {m('G3_competitor_bumps')}], while the key "
-                f"frequencies' shares {'do not' if status['G3_key_no_bump'] else 'do'} bump "
-                f"[{m('G3_key_no_bump')}] and {'never' if status['G3_key_share_kept'] else 'sometimes'} "
-                f"lose share before cleanup [{m('G3_key_share_kept')}].")
-    if status["G3_competition"] and status["G3_competitor_bumps"] and status["G3_key_no_bump"]:
-        said.append("So the bumps on key frequencies are in a loss that measures how much the model relies on "
-                    "each frequency, not in a component that turns away; in the component itself the bump "
-                    "belongs to the loser, as in figT1, and the thread's doubt does not stand.")
+grok = CLAIMS[CLAIMS.figure_id.str.startswith("figG")]
+said = [f"{int(grok.passed.sum())} of {len(grok)} grokking claims pass."]
+if (paths.RESULTS / "figG_grokking.npz").exists():
+    study = results.load("figG_grokking")
+    t = _g.seed_summary(study)
+    n, K = len(t), int(t.n_key.sum())
+    bumps = int(t.n_key_excluded_bumps.sum())
+    spare = max((float(_g.excluded_after_memorisation(r)[:, j].max()) for r in study.runs
+                 for j, (b, *_) in enumerate(_g.excluded_bumps(r).values()) if not b), default=float("nan"))
+    comp = "; ".join(f"seed {r.seed}: k = {r.competitors}" for r in t.itertuples() if r.n_competitors)
+    key_bumps = sum(sum(_g.share_bumps(r, r.key_freqs).values()) for r in study.runs)
+    said.append(f"Over {n} seeds, {bumps} of {K} key frequencies bump in their own excluded loss; removing any "
+                f"of the other {K - bumps} alone never costs more than {spare:.2g} nat, so the thread's "
+                f"\"bumps on every key frequency\" holds only for the frequencies the model cannot spare.")
+    said.append(f"Competition in the S-curve sense, a frequency that climbs above a key frequency into the top "
+                f"{_g.TOP} and then loses out, appears in {int((t.n_competitors > 0).sum())} of {n} seeds"
+                + (f" ({comp}; {int(t.n_competitors_lose_out.sum())} of {int(t.n_competitors.sum())} fall back "
+                   f"by the bump rule)" if comp else "")
+                + f"; no key frequency loses share before cleanup ({int(t.n_key_share_lost.sum())} of {K}), "
+                f"and {key_bumps} of {K} give up a fifth of their share only during cleanup.")
+    probe = paths.RESULTS / "figG_probe.json"
+    if probe.exists():
+        pr = json.loads(probe.read_text())
+        said.append(f"A causal probe (python -m reproduce.grokking_probe; seed {pr['seed']}, k = {pr['removed']} "
+                    f"removed from the embedding at epoch {pr['epoch']}) found: {pr['verdict']} (key frequencies "
+                    f"{pr['baseline']['key_freqs']} → {pr['ablated']['key_freqs']}, final test accuracy "
+                    f"{pr['ablated']['final_test_acc']:.3f}).")
+    ok = grok.set_index("claim_id").passed.astype(bool).to_dict()
+    if all(ok.get(c, False) for c in ("G3_competition", "G3_competitor_bumps", "G3_key_no_bump")):
+        said.append("So the S-curve picture carries over: frequencies compete, the bump belongs to the loser, "
+                    "and the key frequencies rise without one.")
     else:
-        said.append("So the competition picture explains the grokking bumps only in part; where a claim above "
-                    "fails, the thread's doubt stands.")
-    if not status["G2_runs_complete"]:
-        said.append(f"Caveat: not every seed ran long enough ({m('G2_runs_complete')}).")
+        said.append("So in grokking the bumps on key frequencies measure how much the model relies on each "
+                    "frequency, not a learned component that loses a competition as in figT1: on this data "
+                    f"the thread's doubt stands (competition among frequencies in "
+                    f"{int((t.n_competitors > 0).sum())} of {n} seeds).")
 else:
-    said.append("The claims that answer the doubt are not all in this build, so the report draws no conclusion.")
+    said.append("No grokking results in this build, so the report draws no conclusion.")
 display(HTML(f"<p><b>What this says about the thread's hypothesis.</b> {esc(' '.join(said))}</p>"))
 
 # %% [markdown]
