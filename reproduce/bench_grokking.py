@@ -65,7 +65,8 @@ def grokking_table() -> pd.DataFrame:
         waves = -(-len(runs) // min(len(runs), grokking.PROCESSES))   # ceil: seeds run PROCESSES at a time
         rel = np.abs(loss / ref_loss - 1)
         rows.append(dict(path=path, s_per_epoch=seconds, load_avg=round(load, 2),
-                         rel_loss_diff_first=float(rel[:AGREE_EPOCHS].max()), rel_loss_diff_all=float(rel.max()),
+                         rel_loss_diff_first=float(rel[:AGREE_EPOCHS].max()),
+                         rel_loss_diff_all=float(rel.max()),
                          seeds=len(runs), epochs=cfg.epochs, processes=grokking.PROCESSES,
                          projected_training_s=seconds * cfg.epochs * waves))
     return pd.DataFrame(rows)

@@ -29,8 +29,8 @@ def probe(seed: int, epoch: int, k: int | None) -> dict:
     cfg = dataclasses.replace(config.load(paths.CONFIGS / "figG_grokking.toml"), sweep={}, seed=seed)
     model, epochs, snaps = grokking.train(cfg, f"probe seed {seed}", ablate=(epoch, k))
     run = results.Run(cfg, grokking.measure(cfg, model, epochs, snaps))
-    side = lambda r: dict(key_freqs=[int(x) for x in r.key_freqs], final_test_loss=float(r.test_loss[-1]),  # noqa
-                          final_test_acc=float(r.test_acc[-1]), phases=g.phases(r),
+    side = lambda r: dict(key_freqs=[int(x) for x in r.key_freqs],  # noqa: E731
+                          final_test_loss=float(r.test_loss[-1]), final_test_acc=float(r.test_acc[-1]), phases=g.phases(r),
                           removed_share_final=float(g.shares(r.freq_norm)[-1, k - 1]))
     new = sorted(set(run.key_freqs) - set(base.key_freqs))
     return dict(seed=seed, epoch=epoch, removed=k, baseline=side(base), ablated=side(run),
