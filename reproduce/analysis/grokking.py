@@ -92,6 +92,16 @@ def excluded_bumps(run) -> dict:
                      float(run.excluded_loss_each[-1, j])) for j, k in enumerate(run.key_freqs)}
 
 
+def essential_freqs(run) -> list[int]:
+    """The key frequencies the model cannot spare: those whose own excluded loss bumps (excluded_bumps).
+
+    These are the portable part of a seed's key set: on another CPU kernel (ATEN_CPU_CAPABILITY=default)
+    seed 0 kept the same two (k = 38, 46), while a marginal key frequency (k = 7, removing it alone cost
+    < 0.03 nat) dropped out of the key set and another's final share moved from 9 % to 21 %.
+    """
+    return [k for k, (b, *_) in excluded_bumps(run).items() if b]
+
+
 def share_bumps(run, freqs, measure="freq_norm") -> dict:
     """{k: bumps?} for the share curves of the given frequencies (data/bump.toml [frequency_share])."""
     s = shares(run.data[measure])[:, np.searchsorted(run.freq, freqs)]
