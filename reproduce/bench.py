@@ -4,12 +4,14 @@
     python -m reproduce.bench --no-pipeline    (trainer tables only, under a minute)
     python -m reproduce.bench --device cuda    (the package's side on the GPU; the baseline stays on the CPU)
 
-Three tables, each printed and written atomically to data/results/:
+Four tables, each printed and written atomically to data/results/:
   bench.csv           per case: seconds per seed-step of reproduce.baseline (one seed at a time, dense
                       N^n tensors, autograd) and of train.train_config (64 seeds batched, span basis), the
                       speedup, and the largest relative difference between their loss curves (must be ≤ 1e-9)
   bench_scaling.csv   the package's seconds per seed-step for seeds × N on the rank-4 matrix task, the
                       one-off part of that (a one-step run), and the baseline's per N
+  bench_grokking.csv  seconds per epoch of the grokking trainer against its plain reference pass
+                      (reproduce/bench_grokking.py)
   bench_pipeline.csv  wall time of each make stage from a clean copy of the working tree, then of a no-op
 Both sides of a comparison run in this process with torch.set_num_threads(families.get("scurve").threads)
 (one thread).
@@ -207,6 +209,9 @@ def main(argv=None):
             verdict = "met" if speedup >= target else "MISSED"
             print(f"target: {case} speedup {speedup:.0f}× (≥ {target}×): {verdict}")
     print(f"bench: load average now {os.getloadavg()[0]:.2f}", flush=True)
+    if args.cases is None:
+        from .bench_grokking import main as grokking_bench   # writes bench_grokking.csv
+        grokking_bench()
     if not args.no_pipeline:
         rows = pipeline(sys.executable, paths.RESULTS / "bench_pipeline.log")
         write(pd.DataFrame(rows), "bench_pipeline.csv", "make stages (clean copy of the working tree)")

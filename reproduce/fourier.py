@@ -1,4 +1,4 @@
-"""Fourier progress measures for modular addition (GROKKING.md "Progress measures"; Nanda et al. 2023).
+"""Fourier progress measures for modular addition (paper/spec/grokking.md "Measures"; Nanda et al. 2023).
 
 Residues a = 0…p−1 carry the orthonormal basis: the constant 1/√p, then for k = 1…(p−1)/2 the
 normalised cos(2πka/p) and sin(2πka/p). A grid function f(a, b) (p² values, a-major) is written in
@@ -71,7 +71,7 @@ def components(logits: torch.Tensor, dirs: torch.Tensor) -> torch.Tensor:
 
 
 def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy in float64: confident float32 logits underflow (GROKKING.md, "slingshots")."""
+    """Mean cross-entropy in float64: confident float32 logits underflow (paper/spec/grokking.md, "slingshots")."""
     return torch.nn.functional.cross_entropy(logits.double(), labels)
 
 

@@ -1,4 +1,4 @@
-"""Modular-addition grokking (GROKKING.md): a one-layer transformer learns a + b mod p from 30 % of the pairs.
+"""Modular-addition grokking (paper/spec/grokking.md): a one-layer transformer learns a + b mod p from 30 % of the pairs.
 
     python -m reproduce train data/configs/figG_grokking.toml
 
@@ -9,13 +9,17 @@ and the unembedding for `=` alone, keys and values for all three positions (proj
 token, then looked up). `full_forward`, the plain three-position pass, is the reference the tests
 compare it with (equal logits and gradients).
 
-Training stores a float32 copy of the weights at every eval epoch (~0.9 MB each at p = 113); after
+A config's `[sweep] seed = [...]` trains one run per seed (weight init and train/test split both follow
+the seed), in parallel processes of one thread each. Training stores a float32 copy of the weights at
+every eval epoch (~0.9 MB each at p = 113); after
 training, the key frequencies of the final model fix the restricted and excluded losses, which are then
 measured on every stored copy (reproduce/fourier.py).
 """
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import sys
 from dataclasses import dataclass, field
 
@@ -31,11 +35,14 @@ from .errors import TrainingDiverged
 # machine two threads spin-wait as soon as any other job runs: measured 0.38-1.2 s/epoch against 0.08 for
 # one thread under the same load; alone, one thread takes ~0.062 s/epoch (the MLP's matmuls dominate).
 THREADS = 1
+# Seeds train in parallel processes, one thread each (bit-identical to training them one after another):
+# at most this many at once, the cores of the 2-core machine the time budget is set for.
+PROCESSES = 2
 
 
 @dataclass(frozen=True)
 class GrokConfig:
-    """a + b mod p with a one-layer transformer (GROKKING.md "The standard setup")."""
+    """a + b mod p with a one-layer transformer (paper/spec/grokking.md, "Setup")."""
     # task
     p: int = 113                    # modulus (prime); vocabulary p numbers plus `=`
     frac_train: float = 0.3         # share of the p² pairs in the training set
@@ -55,9 +62,9 @@ class GrokConfig:
     eval_every: int = 100           # record (and keep a weight copy) every this many epochs ...
     log_points: int = 20            # ... plus this many log-spaced epochs below eval_every (log axes)
     key_frac: float = 0.5           # a neuron votes for its best frequency if it holds this share of its energy
-    seed: int = 0                   # weight init and train/test split
+    seed: int = 0                   # weight init and train/test split (one generator draws both)
     device: str = "cpu"
-    sweep: dict = field(default_factory=dict)   # unsupported: one run per file
+    sweep: dict = field(default_factory=dict)   # only `seed = [...]`: one run per seed
     family: str = "grokking"
 
     def __post_init__(self):
@@ -75,13 +82,13 @@ class GrokConfig:
         if not 0 < self.key_frac <= 1:
             raise ValueError(f"key_frac: must be in (0, 1], got {self.key_frac}")
         config._choice(self, device=config.DEVICES)
-        if self.sweep:
-            raise ValueError("sweep: the grokking family trains one run per file; write one config per setting")
+        if set(self.sweep) - {"seed"}:
+            raise ValueError("sweep: the grokking family sweeps `seed` only; write one config per setting")
         if self.family != "grokking":
             raise ValueError(f"family: must be 'grokking', got {self.family!r}")
 
     def runs(self) -> list[GrokConfig]:
-        return [self]
+        return config.expand_sweep(self)
 
 
 class Transformer(torch.nn.Module):
@@ -150,7 +157,7 @@ def eval_epochs(cfg: GrokConfig) -> np.ndarray:
     return epochs[epochs <= cfg.epochs].astype(np.int64)
 
 
-def build(cfg: GrokConfig):
+def model_and_data(cfg: GrokConfig):
     """Model and data of a config, on its device: weights first, then the split, from one seeded generator."""
     gen = torch.Generator().manual_seed(cfg.seed)
     model = Transformer(cfg, gen)
@@ -159,9 +166,19 @@ def build(cfg: GrokConfig):
     return model.to(dev), a.to(dev), b.to(dev), labels.to(dev), train.to(dev)
 
 
-def train(cfg: GrokConfig, where: str = "config"):
-    """Full-batch AdamW; returns the model and its weights (float32, CPU) at every eval epoch."""
-    model, a, b, labels, train_mask = build(cfg)
+def remove_frequency(model, k: int):
+    """Project frequency k's cos/sin directions out of the p number-token embeddings (the causal probe)."""
+    F = fourier.basis(model.p)[[2 * k - 1, 2 * k]].to(model.W_E)     # (2, p), orthonormal rows
+    with torch.no_grad():
+        model.W_E[:model.p] -= F.T @ (F @ model.W_E[:model.p])
+
+
+def train(cfg: GrokConfig, where: str = "config", ablate: tuple[int, int] | None = None):
+    """Full-batch AdamW; returns the model and its weights (float32, CPU) at every eval epoch.
+
+    ablate = (epoch, k): at the start of that epoch remove frequency k from the embedding, then go on.
+    """
+    model, a, b, labels, train_mask = model_and_data(cfg)
     a_tr, b_tr, y_tr = a[train_mask], b[train_mask], labels[train_mask]
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
                             betas=(cfg.beta1, cfg.beta2), fused=cfg.device == "cpu" or None)
@@ -174,7 +191,9 @@ def train(cfg: GrokConfig, where: str = "config"):
             bar.update(t - bar.n)
         if t == cfg.epochs:
             break
-        loss = fourier.cross_entropy(model(a_tr, b_tr), y_tr)   # float64 loss, see GROKKING.md
+        if ablate is not None and t == ablate[0]:
+            remove_frequency(model, ablate[1])
+        loss = fourier.cross_entropy(model(a_tr, b_tr), y_tr)   # float64 loss, see paper/spec/grokking.md
         if t == epochs[len(snapshots) - 1] and not torch.isfinite(loss):
             raise TrainingDiverged(f"{where}: training diverged (loss {loss.item():.3g}) at epoch {t}; lower 'lr'")
         opt.zero_grad(set_to_none=True)
@@ -188,7 +207,7 @@ def train(cfg: GrokConfig, where: str = "config"):
 @torch.no_grad()
 def measure(cfg: GrokConfig, model, epochs, snapshots) -> dict:
     """Every recorded metric at every eval epoch; key frequencies from the final weights."""
-    _, a, b, labels, train = build(cfg)
+    _, a, b, labels, train = model_and_data(cfg)
     model.load_state_dict(snapshots[-1])
     _, acts = model(a, b, return_acts=True)
     best, frac = fourier.neuron_freqs(acts.view(cfg.p, cfg.p, -1))
@@ -207,6 +226,8 @@ def measure(cfg: GrokConfig, model, epochs, snapshots) -> dict:
             train_acc=right[train].mean(), test_acc=right[~train].mean(),
             weight_norm=sum(v.double().pow(2).sum() for v in snap.values()),
             freq_norm=fourier.freq_norms(model.W_E[:cfg.p]),
+            # the neuron-logit map W_out·W_U (d_mlp, p), its Fourier norms over the output residue
+            logit_freq_norm=fourier.freq_norms((model.W_out.T @ model.W_U).T),
             **fourier.progress_measures(logits, labels, train, key_dirs, each_dirs)))
     out = {k: torch.stack([torch.as_tensor(r[k]).cpu() for r in rows]).numpy().astype(np.float64)
            for k in rows[0]}
@@ -215,9 +236,28 @@ def measure(cfg: GrokConfig, model, epochs, snapshots) -> dict:
     return out
 
 
-def train_config(cfg: GrokConfig, where: str = "config") -> list[dict]:
-    """The CLI entry (python -m reproduce train): one run, as a list of one dict of arrays."""
+def train_seed(cfg: GrokConfig, where: str = "config") -> dict:
+    """One seed, trained and measured on one thread: a dict of arrays."""
     torch.set_num_threads(THREADS)
     torch.manual_seed(cfg.seed)   # nothing should draw from the global RNG; this pins it if something does
     model, epochs, snapshots = train(cfg, where)
-    return [measure(cfg, model, epochs, snapshots)]
+    return measure(cfg, model, epochs, snapshots)
+
+
+def _train_seed_args(args):
+    return train_seed(*args)
+
+
+def train_config(cfg: GrokConfig, where: str = "config") -> list[dict]:
+    """The CLI entry (python -m reproduce train): one dict of arrays per seed of the sweep.
+
+    Seeds are independent one-thread runs, so training them in PROCESSES parallel processes gives the
+    same numbers as training them in turn; on CUDA (one device) they train in turn.
+    """
+    runs = [(run, f"{where} seed {run.seed}" if len(cfg.runs()) > 1 else where) for run in cfg.runs()]
+    workers = min(len(runs), PROCESSES, os.cpu_count() or 1)
+    if workers == 1 or cfg.device != "cpu":
+        return [train_seed(*args) for args in runs]
+    # spawn, not fork: a forked child inherits torch's OpenMP state, which can deadlock
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        return pool.map(_train_seed_args, runs, chunksize=1)

@@ -25,7 +25,7 @@ def tokens(a, b, p):
 def test_logits_at_eq_equal_full_forward(dtype, rtol):
     """forward (queries, MLP, unembedding at `=` only) equals position 2 of the plain 3-position pass."""
     cfg = smoke(d_model=24, n_heads=3, d_head=8, d_mlp=40)
-    model, a, b, labels, train = grokking.build(cfg)
+    model, a, b, labels, train = grokking.model_and_data(cfg)
     model = model.to(dtype)
     with torch.no_grad():   # random weights are too tame: scale up so attention is far from uniform
         for w in (model.W_Q, model.W_K, model.W_E):
@@ -39,7 +39,7 @@ def test_logits_at_eq_equal_full_forward(dtype, rtol):
 def test_gradients_equal_full_forward():
     """The shortcut is exact for training too: same gradient for every weight (float64)."""
     cfg = smoke(d_model=16, n_heads=2, d_head=8, d_mlp=24)
-    model, a, b, labels, _ = grokking.build(cfg)
+    model, a, b, labels, _ = grokking.model_and_data(cfg)
     model = model.double()
     grads = []
     for logits in (lambda: model(a, b), lambda: model.full_forward(tokens(a, b, cfg.p))[:, 2]):
@@ -51,8 +51,8 @@ def test_gradients_equal_full_forward():
 
 
 def test_parameter_count_matches_paper():
-    model, *_ = grokking.build(grokking.GrokConfig(epochs=1))
-    assert 225_000 < sum(w.numel() for w in model.parameters()) < 228_000   # "about 226 k" (GROKKING.md)
+    model, *_ = grokking.model_and_data(grokking.GrokConfig(epochs=1))
+    assert 225_000 < sum(w.numel() for w in model.parameters()) < 228_000   # "about 226 k" (Nanda et al.)
 
 
 def test_loss_is_float64_and_survives_confident_logits():
@@ -134,7 +134,8 @@ BAD = {
     "negative_wd": ("weight_decay = -1.0", "weight_decay", ">= 0"),
     "bad_beta": ("beta2 = 1.0", "beta2", "[0, 1)"),
     "bad_device": ('device = "tpu"', "device", "one of cpu, cuda"),
-    "sweep": ("[sweep]\nseed = [0, 1]", "sweep", "one run per file"),
+    "sweep": ("[sweep]\nlr = [0.001, 0.003]", "sweep", "sweeps `seed` only"),
+    "sweep_seed": ("[sweep]\nseed = [0, -1]", "sweep.seed", ">= 0"),
 }
 
 
@@ -160,3 +161,67 @@ def test_cuda_run_matches_cpu():
     np.testing.assert_allclose(gpu["train_loss"], cpu["train_loss"], rtol=1e-3)
     np.testing.assert_allclose(gpu["weight_norm"], cpu["weight_norm"], rtol=1e-4)
     assert gpu["freq_norm"].shape == cpu["freq_norm"].shape
+
+
+def test_seeds_in_parallel_equal_seeds_in_turn():
+    """train_config trains a seed sweep in parallel processes; each seed's numbers are those of a lone run."""
+    cfg = smoke(epochs=20, eval_every=10, log_points=0, sweep={"seed": [0, 1]})
+    together = grokking.train_config(cfg)
+    assert len(together) == 2
+    for run_cfg, run in zip(cfg.runs(), together):
+        alone = grokking.train_seed(run_cfg)
+        for key in alone:
+            np.testing.assert_array_equal(run[key], alone[key], err_msg=f"seed {run_cfg.seed} {key}")
+    # the split follows the seed
+    assert not np.array_equal(together[0]["train_mask"], together[1]["train_mask"])
+
+
+def test_one_seed_is_one_override():
+    """A CI pass trains one seed of the study config: `--set sweep.seed=[0]` is a single override."""
+    cfg = config.load(paths.CONFIGS / "figG_grokking.toml")
+    assert len(cfg.runs()) >= 4 and len({r.seed for r in cfg.runs()}) == len(cfg.runs())
+    one = dataclasses.replace(cfg, sweep={"seed": [0]})
+    assert [r.seed for r in one.runs()] == [0]
+
+
+FIG_G = ("figG1_grokking", "figG2_progress_measures", "figG3_frequency_competition")
+
+
+@pytest.fixture(scope="module")
+def smoke_results(tmp_path_factory):
+    """Two short smoke seeds (too short to grok) as results: every figure must cope with NaN phases too."""
+    cfg = smoke(epochs=60, eval_every=20, log_points=4, sweep={"seed": [0, 1]})
+    out = tmp_path_factory.mktemp("grok")
+    results.save("figG_grokking", cfg, grokking.train_config(cfg), results.provenance(cfg, 0.0, 1), out)
+    return results.load("figG_grokking", out)
+
+
+@pytest.mark.parametrize("n_seeds", [1, 2])
+@pytest.mark.parametrize("stem", FIG_G)
+def test_grokking_figures_draw_any_subset_of_seeds(stem, n_seeds, smoke_results, tmp_path):
+    from reproduce import figures
+    from reproduce.figures.common import save
+    mod = figures.module(stem)
+    res = results.Results(smoke_results.stem, smoke_results.cfg, smoke_results.runs[:n_seeds],
+                          smoke_results.meta)
+    data, reg = mod.figure_data(res), mod.regression_data(res)
+    assert sorted(data.seed.unique()) == [r.cfg.seed for r in res.runs]
+    assert set(reg.seed) <= set(data.seed)     # a seed without key frequencies has no per-key rows
+    assert set(mod.REGRESSION_TOLERANCES) <= set(reg.columns)
+    assert all(isinstance(c["passed"], bool) for c in mod.claims(res))
+    assert save(mod.plot(res, data), mod.caption(res), tmp_path / f"{stem}.png").exists()
+
+
+def test_bench_timing_paths_train_the_same_model(monkeypatch):
+    """make bench's grokking table times the reference pass and the package's pass on the same run:
+    their per-epoch losses agree to float32 round-off, and a changed run would not."""
+    from reproduce import bench_grokking
+    monkeypatch.setattr(bench_grokking, "EPOCHS", 5)
+    monkeypatch.setattr(bench_grokking, "REPEATS", 1)
+    cfg = smoke()
+    _, ref = bench_grokking.time_path(cfg, "reference")
+    _, fast = bench_grokking.time_path(cfg, "package")
+    _, other = bench_grokking.time_path(dataclasses.replace(cfg, lr=2 * cfg.lr), "package")
+    n = bench_grokking.AGREE_EPOCHS
+    assert np.max(np.abs(fast[:n] / ref[:n] - 1)) <= bench_grokking.AGREE_RTOL
+    assert np.max(np.abs(other[:n] / ref[:n] - 1)) > bench_grokking.AGREE_RTOL

@@ -50,7 +50,10 @@ def test_a_one_percent_change_fails_the_check(stem, request):
         seeds = sorted(baseline["seed"].dropna().unique()) if "seed" in baseline else []
         if len(seeds) < 2:
             pytest.skip(f"{stem}: the baseline holds one seed; train a second to compare against")
-        other = baseline[baseline.seed == seeds[1]].assign(seed=seeds[0])
-        assert spread.compare(other, stem), f"{stem}: seed {seeds[1]}'s rows passed as seed {seeds[0]}'s"
+        for seed, other in zip(seeds, seeds[1:] + seeds[:1]):
+            own = baseline[baseline.seed == seed]
+            assert not spread.compare(own, stem), f"{stem}: seed {seed} fails against itself (control)"
+            relabelled = baseline[baseline.seed == other].assign(seed=seed)
+            assert spread.compare(relabelled, stem), f"{stem}: seed {other}'s rows passed as seed {seed}'s"
     else:
         pytest.fail(f"{stem}: family {fam.name} names an unknown teeth check {fam.teeth!r}")
