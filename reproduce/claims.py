@@ -1,4 +1,4 @@
-"""Every claim of FIGURES.md §4/§6 as a predicate on the data: data/results/claims.csv.
+"""Every claim of paper/spec/ as a predicate on the data: data/results/claims.csv.
 
     python -m reproduce claims
 """

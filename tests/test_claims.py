@@ -1,4 +1,4 @@
-"""Every claim of FIGURES.md is a row of data/results/claims.csv computed from the data, and holds —
+"""Every claim of paper/spec/ is a row of data/results/claims.csv computed from the data, and holds —
 except the ones the data reject, which are listed here with the reason and must keep failing until
 someone looks (a claim that starts to pass or to fail is a change worth a review either way)."""
 import pandas as pd

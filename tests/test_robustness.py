@@ -33,10 +33,17 @@ def copy_project(dest: Path, configs: dict[str, str]) -> Path:
     return dest
 
 
+def _ctrl_c_as_in_a_terminal():
+    # A job started in the background of a non-interactive shell (a CI runner, `make all &`) inherits
+    # SIGINT ignored, and so would make and the trainer: restore the default a terminal gives them.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def make(cwd, *targets, **kw):
     # PY: this interpreter (its package is found first in cwd); ENV_STAMP empty: no install step
     return subprocess.Popen(["make", *targets, f"PY={sys.executable}", "ENV_STAMP=", "CONDA_DEFAULT_ENV="],
-                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=_ctrl_c_as_in_a_terminal, **kw)
 
 
 def test_diverging_run_stops_with_a_clear_message_and_no_output(tmp_path):

@@ -10,7 +10,7 @@ from helpers import batch, dense_loss, replace, tiny
 
 @pytest.mark.parametrize("N, init", [(1, "zeros"), (100, "gaussian")])
 def test_scalar_and_vector_follow_closed_form(N, init):
-    """L_t = L₀(1−η)^{2t} for order 1 (FIGURES.md Q1), to 1e-10 relative."""
+    """L_t = L₀(1−η)^{2t} for order 1 (paper/spec/post.md, Q1), to 1e-10 relative."""
     cfg = SCurveConfig(order=1, rank=1, N=N, lr=0.1, steps=100, seeds=2, target="ones" if N == 1 else "unit",
                        init=init, init_std=0.1, record_points=101)
     (run,) = train.train_config(cfg)

@@ -60,8 +60,7 @@ FOUND = {"P1": "every", "P2_height": "no", "P2_state": "every", "P3": "every", "
 
 def claims(res):
     d = figure_data(res)
-    n_settings = d.groupby(["threshold_scale", "N", "lr", "sigma"]).ngroups
-    counts = d.groupby("predicate", sort=False).holds.sum().astype(int)
+    n_settings, counts = verdicts.holds_counts(d)
     rows = []
     for pred in verdicts.PREDICATES:
         held, found = int(counts[pred]), FOUND[pred]

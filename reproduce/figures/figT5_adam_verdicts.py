@@ -51,8 +51,7 @@ def caption(res):
 
 def claims(res):
     d = figure_data(res)
-    n_settings = d.groupby(["threshold_scale", "N", "lr", "sigma"]).ngroups
-    counts = d.groupby("predicate", sort=False).holds.sum().astype(int)
+    n_settings, counts = verdicts.holds_counts(d)
     rows = []
     for pred in verdicts.PREDICATES:
         held, frac = int(counts[pred]), counts[pred] / n_settings
