@@ -14,7 +14,8 @@ columns there). A column's deviation is two numbers, matching the check
 `rel`, the largest relative deviation over rows whose |baseline| is at least FLOOR_REL of the column's
 largest |value|, and `abs`, the largest absolute deviation over the rows below that (round-off floor:
 e.g. losses of 1e-31 next to losses of 1, whose relative digits carry no meaning). The regression tests
-allow SAFETY × the largest measured value over variants, and never less than the family's `dtype_floor`
+allow the family's `safety` factor × the largest measured value over variants, and never less than the
+family's `dtype_floor`
 (reproduce/families.py), which is all a column whose spread measured zero gets.
 """
 from __future__ import annotations
@@ -31,7 +32,6 @@ from . import config, families, figures, paths
 from .errors import BadInput
 from .results import write_text
 
-SAFETY = 10.0        # tolerance = SAFETY × largest measured deviation (other CPUs may differ more than ours)
 FLOOR_REL = 1e-9     # rows below this fraction of a column's scale: checked in absolute terms (see above)
 # Settings that change the arithmetic but not the maths. ATen's CPU capability picks the vectorised
 # kernels (AVX2/AVX-512 vs plain C++); MKL's conditional reproducibility picks its code path.
@@ -117,38 +117,32 @@ def deviation(obtained: pd.DataFrame, baseline: pd.DataFrame) -> dict[tuple[str,
 
 
 def tolerances(stem: str, spread: pd.DataFrame | None = None) -> dict[tuple[str, str], tuple[float, float]]:
-    """Per (float column, kind) of a figure's checked table: (rtol, atol) = SAFETY × measured, at least
-    the family's floor."""
+    """Per (float column, kind) of a figure's checked table: (rtol, atol) = the family's safety factor ×
+    measured, at least the family's floor."""
     spread = load_spread() if spread is None else spread
-    rtol_floor, atol_floor = _floor(stem)
+    safety, (rtol_floor, atol_floor) = _family(stem).safety, _floor(stem)
     rows = spread[spread.figure == stem]
     out = {}
     for (col, kind), group in rows.groupby(["column", "kind"]):
-        out[(col, kind)] = (max(SAFETY * group.rel.max(), rtol_floor),
-                            max(SAFETY * group["abs"].max(), atol_floor))
+        out[(col, kind)] = (max(safety * group.rel.max(), rtol_floor),
+                            max(safety * group["abs"].max(), atol_floor))
     return out
 
 
-def stated_tolerances(stem: str) -> dict[str, tuple[float, float]]:
-    """Column -> (rtol, atol) a figure module states, with its reason, in REGRESSION_TOLERANCES: only for
-    stable forms of chaotic quantities (float32 grokking), where 10 × a measured kernel-to-kernel shift
-    would leave no teeth. tests/test_figure_data.py checks every measured spread lies inside them."""
-    stated = getattr(figures.module(stem), "REGRESSION_TOLERANCES", {})
-    return {col: (tol.get("rtol", 0.0), tol.get("atol", 0.0)) for col, tol in stated.items()}
-
-
 def table_tolerances(stem: str, table: pd.DataFrame, spread: pd.DataFrame | None = None) -> dict:
-    """tolerances() for every (float column, kind) of `table`; a column the module states a tolerance
-    for gets that one; one not yet measured gets the family's floor, i.e. this machine's numbers only
-    (tests/test_figure_data.py fails until `make spread`)."""
-    tols, stated = tolerances(stem, spread), stated_tolerances(stem)
-    return {(col, kind): stated.get(col) or tols.get((col, kind), _floor(stem))
-            for (col, kind) in deviation(table, table)}
+    """tolerances() for every (float column, kind) of `table`; one not yet measured gets the family's
+    floor, i.e. this machine's numbers only (tests/test_figure_data.py fails until `make spread`)."""
+    tols = tolerances(stem, spread)
+    return {key: tols.get(key, _floor(stem)) for key in deviation(table, table)}
+
+
+def _family(stem: str):
+    return families.get(config.read_toml(paths.CONFIGS / f"{figures.results_stem(stem)}.toml")
+                        .get("family", "scurve"))
 
 
 def _floor(stem: str) -> tuple[float, float]:
-    return families.get(config.read_toml(paths.CONFIGS / f"{figures.results_stem(stem)}.toml")
-                        .get("family", "scurve")).dtype_floor
+    return _family(stem).dtype_floor
 
 
 def load_spread() -> pd.DataFrame:
@@ -166,7 +160,7 @@ def compare(obtained: pd.DataFrame, stem: str, spread: pd.DataFrame | None = Non
     problems = structure_problems(obtained, baseline)
     if problems:
         return problems
-    tols = table_tolerances(stem, baseline, spread)
+    tols = tolerances(stem, spread)  # keyed like deviation(): a CSV reads whole-number floats back as ints
     groups = _groups(baseline)
     for (col, kind) in deviation(obtained, baseline):
         rtol, atol = tols.get((col, kind), _floor(stem))
@@ -175,7 +169,8 @@ def compare(obtained: pd.DataFrame, stem: str, spread: pd.DataFrame | None = Non
         ok = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
         if not ok.all():
             i = int(np.argmin(ok))
-            problems.append(f"column {col!r} (kind {kind!r}): {int((~ok).sum())} rows beyond rtol {rtol:.2g}, "
+            problems.append(f"column {col!r} (kind {kind!r}): {int((~ok).sum())} rows beyond "
+                            f"rtol {rtol:.2g}, "
                             f"atol {atol:.2g}; first: {a[i]!r} vs baseline {b[i]!r}")
     return problems
 

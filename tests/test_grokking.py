@@ -206,8 +206,7 @@ def test_grokking_figures_draw_any_subset_of_seeds(stem, n_seeds, smoke_results,
                           smoke_results.meta)
     data, reg = mod.figure_data(res), mod.regression_data(res)
     assert sorted(data.seed.unique()) == [r.cfg.seed for r in res.runs]
-    assert set(reg.seed) <= set(data.seed)     # a seed without key frequencies has no per-key rows
-    assert set(mod.REGRESSION_TOLERANCES) <= set(reg.columns)
+    assert sorted(reg.seed) == sorted(data.seed.unique())     # one stable row per seed
     assert all(isinstance(c["passed"], bool) for c in mod.claims(res))
     assert save(mod.plot(res, data), mod.caption(res), tmp_path / f"{stem}.png").exists()
 

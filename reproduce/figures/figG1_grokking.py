@@ -17,15 +17,6 @@ GROK_RATIO = 10        # claim: "grokking" means the test epoch is at least 10×
 SETTINGS = ("p", "frac_train", "d_model", "n_heads", "d_mlp", "lr", "weight_decay", "epochs")
 PHASES = ("memorised", "grokked", "cleanup", "cleaned")
 LOSS_LEVELS = (1.0, 1e-2)   # regression: epochs at which the (smoothed) test loss first falls below these
-# Regression tolerances of regression_data. float32 training is not portable across CPU kernels: under
-# ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE seed 0's phase and crossing epochs moved by 4–9 % (the
-# restricted loss's fall, figG2, by 14 %) and per-epoch losses by far more. Epochs therefore get rtol 0.2,
-# final accuracies atol 0.01 (~90 test inputs); the essential key frequencies, exact, tell seeds apart
-# (tests/test_grokking.py checks that every other seed's rows fail).
-REGRESSION_TOLERANCES = {**{c: dict(rtol=0.2, atol=0.0) for c in PHASES},
-                         **{f"test_below_{lv:g}": dict(rtol=0.2, atol=0.0) for lv in LOSS_LEVELS},
-                         "final_train_acc": dict(rtol=0.0, atol=0.01),
-                         "final_test_acc": dict(rtol=0.0, atol=0.01)}
 
 
 def figure_data(res) -> pd.DataFrame:
@@ -43,9 +34,9 @@ def figure_data(res) -> pd.DataFrame:
 
 
 def regression_data(res) -> pd.DataFrame:
-    """Per seed: the essential key frequencies (analysis.grokking.essential_freqs; exact: they tell seeds
-    apart where phase epochs are close, and unlike the full key set they survived a change of CPU kernel),
-    phase epochs, test-loss crossing epochs, final accuracies (tolerances above)."""
+    """Per seed: phase epochs, test-loss crossing epochs, final accuracies. float32 training is not
+    portable across CPU kernels, so this stable form is what the regression test checks, within the
+    measured spread times the grokking family's safety factor (reproduce/families.py)."""
     rows = []
     for run in res.runs:
         ph = g.phases(run)
@@ -53,8 +44,7 @@ def regression_data(res) -> pd.DataFrame:
         e, smooth = g.smoothed_log(run.epoch[after], run.test_loss[after], every=1)
         crossings = {f"test_below_{lv:g}": g.first_epoch(e, smooth, np.log10(lv), below=True,
                                                          after=e[np.argmax(smooth)]) for lv in LOSS_LEVELS}
-        rows.append(dict(seed=int(run.cfg.seed), essential_freqs=" ".join(map(str, g.essential_freqs(run))),
-                         **{k: ph[k] for k in PHASES}, **crossings,
+        rows.append(dict(seed=int(run.cfg.seed), **{k: ph[k] for k in PHASES}, **crossings,
                          final_train_acc=float(run.train_acc[-1]), final_test_acc=float(run.test_acc[-1])))
     return pd.DataFrame(rows)
 

