@@ -67,15 +67,8 @@ def test_editing_one_figure_module_redraws_only_that_figure(tmp_path):
     assert "-m reproduce train" not in out.stdout
 
 
-# Grokking figure modules that still share code by importing each other; issue 13 (the grokking
-# branch) moves that code into reproduce/analysis/. Empty this set when it is merged.
-NOT_YET_SPLIT = {"figG2_progress_measures", "figG3_frequency_competition"}
-
-
 def test_figure_modules_never_import_each_other():
     for mod in deps.figure_modules():
-        if mod.stem in NOT_YET_SPLIT:
-            continue
         imported = {Path(f).stem for f in deps.closure(mod)} - {mod.stem}
         others = imported & set(figures.FIGURE_IDS)
         assert not others, f"{mod.name} imports {others}"
