@@ -77,8 +77,10 @@ class Family:
 
 
 def _lr_times_1_01(cfg):
-    """S-curves: the learning rate 1 % higher moves every drop step by ~1 %."""
-    return dataclasses.replace(cfg, lr=cfg.lr * 1.01)
+    """S-curves: the learning rate 1 % higher (in a sweep over lr, every swept value) moves every drop
+    step by ~1 %."""
+    sweep = {k: ([v * 1.01 for v in vals] if k == "lr" else vals) for k, vals in cfg.sweep.items()}
+    return dataclasses.replace(cfg, lr=cfg.lr * 1.01, sweep=sweep)
 
 
 FAMILIES = {
