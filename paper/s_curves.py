@@ -307,7 +307,9 @@ if (paths.RESULTS / "figG_grokking.npz").exists():
     spare = max((float(_g.excluded_after_memorisation(r)[:, j].max()) for r in study.runs
                  for j, (b, *_) in enumerate(_g.excluded_bumps(r).values()) if not b), default=float("nan"))
     comp = "; ".join(f"seed {r.seed}: k = {r.competitors}" for r in t.itertuples() if r.n_competitors)
-    key_bumps = sum(sum(_g.share_bumps(r, r.key_freqs).values()) for r in study.runs)
+    ess = {(r.cfg.seed, k) for r in study.runs for k in _g.essential_freqs(r)}
+    shed = [(r.cfg.seed, k) for r in study.runs for k, b in _g.share_bumps(r, r.key_freqs).items() if b]
+    shed_spare = sum((s, k) not in ess for s, k in shed)
     said.append(f"Over {n} seeds, {bumps} of {K} key frequencies bump in their own excluded loss; removing any "
                 f"of the other {K - bumps} alone never costs more than {spare:.2g} nat, so the thread's "
                 f"\"bumps on every key frequency\" holds only for the frequencies the model cannot spare.")
@@ -315,8 +317,9 @@ if (paths.RESULTS / "figG_grokking.npz").exists():
                 f"{_g.TOP} and then loses out, appears in {int((t.n_competitors > 0).sum())} of {n} seeds"
                 + (f" ({comp}; {int(t.n_competitors_lose_out.sum())} of {int(t.n_competitors.sum())} fall back "
                    f"by the bump rule)" if comp else "")
-                + f"; no key frequency loses share before cleanup ({int(t.n_key_share_lost.sum())} of {K}), "
-                f"and {key_bumps} of {K} give up a fifth of their share only during cleanup.")
+                + f"; no key frequency loses share before cleanup ({int(t.n_key_share_lost.sum())} of {K}); "
+                f"{len(shed)} of {K} give up a fifth of their share during cleanup, {shed_spare} of them spare "
+                f"ones ({K - len(ess)} of the {K} are spare, {len(ess)} essential).")
     probe = paths.RESULTS / "figG_probe.json"
     if probe.exists():
         pr = json.loads(probe.read_text())
@@ -325,7 +328,7 @@ if (paths.RESULTS / "figG_grokking.npz").exists():
                     f"{pr['baseline']['key_freqs']} → {pr['ablated']['key_freqs']}, final test accuracy "
                     f"{pr['ablated']['final_test_acc']:.3f}).")
     ok = grok.set_index("claim_id").passed.astype(bool).to_dict()
-    if all(ok.get(c, False) for c in ("G3_competition", "G3_competitor_bumps", "G3_key_no_bump")):
+    if all(ok.get(c, False) for c in ("G3_competition", "G3_competitor_bumps", "G3_essential_key_no_bump")):
         said.append("So the S-curve picture carries over: frequencies compete, the bump belongs to the loser, "
                     "and the key frequencies rise without one.")
     else:

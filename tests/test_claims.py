@@ -24,9 +24,6 @@ REJECTED_BY_DATA = {
     "G3_competitor_bumps": "1 of the 3 competitors bumps in share (seed 1 k = 39: 1.7 % → 8.4 % → 0.1 %); "
                            "k = 11 rises only 1.5× (2 % → 3 %) before vanishing and k = 37 ends near where it "
                            "started, so the rule's 2× rise is not met (figG3)",
-    "G3_key_no_bump": "3 of 20 key frequencies give up ≥ 20 % of their peak share during cleanup while the "
-                      "other key frequencies grow (seed 0 k = 11, 53; seed 1 k = 28); none does so before "
-                      "cleanup (G3_key_share_kept) (figG3)",
 }
 
 
