@@ -20,8 +20,8 @@ FIGURES := $(FIG_IDS:%=paper/figures/%.png)
 CLAIMS := data/results/claims.csv
 REPORT := paper/report.html
 TESTS_PASSED := data/results/.tests-passed
-# `make all` builds with two jobs: the grokking run trains two seeds at a time, and two jobs keep both cores
-# of the reference machine busy with the S-curve configs and figures meanwhile (`make all JOBS=8` for more).
+# `make all` and `make test` build with two jobs: the grokking run trains two seeds at a time, and two jobs
+# keep both cores of the reference machine busy with the S-curve configs and figures meanwhile (JOBS=8 for more).
 JOBS ?= 2
 # DEVICE=cuda trains every config on the GPU (the results carry the device in their provenance).
 DEVICE ?=
@@ -85,7 +85,8 @@ paper: $(REPORT) ## execute the report notebook into paper/report.html
 $(REPORT): $(wildcard paper/*.py) $(REPORT_SRC) $(FIGURES) $(CLAIMS) | $(ENV_STAMP)
 	$(PY) -m reproduce report
 
-test: $(FIGURES) $(CLAIMS) ## run the test suite (trains and draws first if needed; never rewrites baselines)
+test: ## run the test suite (trains and draws first if needed, with JOBS jobs; never rewrites baselines)
+	$(MAKE) -j$(JOBS) figures
 	$(PY) -m pytest
 
 # `make all` reruns the tests only when something they read has changed.
@@ -106,7 +107,7 @@ portable: $(CLAIMS) | $(ENV_STAMP) ## retrain under other CPU kernels, check tho
 	$(PY) -m reproduce spread --variant portable --train-only --ci
 	$(PY) -m pytest tests/test_figure_data.py tests/test_portability.py --results $(PORTABLE)
 
-bench: $(ENV_STAMP) ## benchmark the trainer against the obvious implementation; writes data/results/bench.csv
+bench: $(ENV_STAMP) ## benchmark the trainers and time a fresh `make all` (~25 min); writes data/results/bench*.csv
 	$(PY) -m reproduce.bench
 
 clean: ## delete generated results, figures and the report (keeps .venv and the baselines)

@@ -12,7 +12,9 @@ Four tables, each printed and written atomically to data/results/:
                       one-off part of that (a one-step run), and the baseline's per N
   bench_grokking.csv  seconds per epoch of the grokking trainer against its plain reference pass
                       (reproduce/bench_grokking.py)
-  bench_pipeline.csv  wall time of each make stage from a clean copy of the working tree, then of a no-op
+  bench_pipeline.csv  wall time of a fresh `make all` and its parts, of no-op makes, and of a rebuild after
+                      the S-curve results are gone, in a clean copy of the working tree
+                      (reproduce/bench_pipeline.py)
 Both sides of a comparison run in this process with torch.set_num_threads(families.get("scurve").threads)
 (one thread).
 """
@@ -20,12 +22,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -51,8 +49,6 @@ AGREE_RTOL = 1e-9    # float64 on both sides; round-off (~1e-16) grows by at mos
 LOSS_FLOOR = 1e-12   # below this fraction of L₀ the dense loss itself has no 1e-9 relative accuracy
 REPEATS = 3          # every time is the best of this many runs: the machine is shared and noisy
 SPEEDUP_TARGETS = {"rank4_N100": 50, "order3_N30_rank3": 200, "order4_N30_rank5": 200}  # issue 5
-STAGE_TARGETS_S = {"S-curve make all": 300, "grokking training": 600, "no-op make all": 10,
-                   "no-op make train figures paper": 10}
 
 
 def case_config(settings: dict, seeds: int = SEEDS, device: str = "cpu") -> config.SCurveConfig:
@@ -118,64 +114,7 @@ def scaling(device: str) -> list[dict]:
     return rows
 
 
-def _family(toml: Path) -> str:
-    return config.load(toml).family
-
-
 SCURVE = families.get("scurve")  # the family this benchmark times
-
-
-def _why(done: subprocess.CompletedProcess) -> str:
-    """One line on why a stage failed: pytest's counts and first failure, else the last line printed."""
-    lines = [line.strip() for line in (done.stdout + "\n" + done.stderr).splitlines() if line.strip()]
-    counts = [line.strip("= ") for line in lines if line.startswith("==") and " in " in line
-              and ("failed" in line or "error" in line)]
-    first = next((line for line in lines if line.startswith(("FAILED", "ERROR", "error:"))), None)
-    own = [line for line in lines if not line.startswith("make")] or lines or [""]  # not make's own "Error 1"
-    return "; ".join(filter(None, [counts[-1] if counts else None, first])) or own[-1]
-
-
-def pipeline(python: str, log: Path, timeout_s: int = 1800) -> list[dict]:
-    """Wall time of each make stage in a fresh copy of the working tree; a failing stage is reported."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=paths.ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    rows, logs = [], []
-    with tempfile.TemporaryDirectory(prefix="reproduce-bench-") as tmp:
-        root = Path(tmp)
-        for name in filter(None, listed):
-            if (paths.ROOT / name).is_file():  # ls-files also lists tracked files deleted since
-                (root / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(paths.ROOT / name, root / name)
-        # The copy has no .venv. The Makefile's "active environment" mode (CONDA_DEFAULT_ENV set, not
-        # base) runs `python` with no install step, so put this Python first on PATH. Not PY=… ENV_STAMP=
-        # on the command line: make hands those to every nested make (tests run make), and not the
-        # MAKEFLAGS of a `make bench` around us either.
-        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-        env.update(CONDA_DEFAULT_ENV="reproduce-bench",
-                   PATH=f"{Path(python).parent}{os.pathsep}{env['PATH']}")
-        scurve = [f"data/results/{p.stem}.npz" for p in sorted(paths.CONFIGS.glob("*.toml"))
-                  if _family(p) == SCURVE.name]
-        others = ", ".join(sorted(set(families.FAMILIES) - {SCURVE.name}))
-        stages = [("train (S-curve configs)", scurve), (f"train (other families: {others})", ["train"]),
-                  ("figures + claims", ["figures"]), ("paper", ["paper"]),
-                  ("test (make all: only the test run is left)", ["all"]), ("no-op make all", ["all"]),
-                  ("no-op make train figures paper", ["train", "figures", "paper"])]
-        for stage, targets in stages:
-            command = "make " + (" ".join(targets) if len(targets) < 4 else f"{targets[0]} …")
-            print(f"bench: pipeline: {stage}: {command}", flush=True)
-            start = time.perf_counter()
-            try:
-                done = subprocess.run(["make", *targets], cwd=root, env=env, capture_output=True,
-                                      text=True, timeout=timeout_s)
-                status = "ok" if done.returncode == 0 else f"failed (rc {done.returncode}): {_why(done)}"
-                logs.append(f"### {stage}: make {' '.join(targets)}\n{done.stdout}{done.stderr}")
-            except subprocess.TimeoutExpired:
-                status = f"timed out after {timeout_s} s"
-            rows.append(dict(stage=stage, command=command, seconds=round(time.perf_counter() - start, 2),
-                             status=status[:300]))
-    results.write_text(log, "\n".join(logs))
-    print(f"wrote {log}", flush=True)
-    return rows
 
 
 def write(df: pd.DataFrame, name: str, title: str):
@@ -213,15 +152,8 @@ def main(argv=None):
         from .bench_grokking import main as grokking_bench   # writes bench_grokking.csv
         grokking_bench()
     if not args.no_pipeline:
-        rows = pipeline(sys.executable, paths.RESULTS / "bench_pipeline.log")
-        write(pd.DataFrame(rows), "bench_pipeline.csv", "make stages (clean copy of the working tree)")
-        seconds = [row["seconds"] for row in rows]  # in the order of the stages in pipeline()
-        totals = {"S-curve make all": seconds[0] + sum(seconds[2:5]), "grokking training": seconds[1],
-                  "no-op make all": seconds[5], "no-op make train figures paper": seconds[6]}
-        failed = any(row["status"] != "ok" for row in rows)
-        for name, total in totals.items():
-            verdict = "a stage FAILED" if failed else "met" if total <= STAGE_TARGETS_S[name] else "MISSED"
-            print(f"target: {name} {total:.0f} s (≤ {STAGE_TARGETS_S[name]} s): {verdict}")
+        from .bench_pipeline import main as pipeline_bench   # writes bench_pipeline.csv
+        pipeline_bench()
     bad = table[~(table["max_rel_loss_diff"] <= AGREE_RTOL)]
     if len(bad):
         sys.exit(f"error: loss curves differ from the baseline by more than {AGREE_RTOL:g} in "

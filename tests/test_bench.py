@@ -59,3 +59,27 @@ def test_recorded_loss_in_span_coordinates_stays_accurate():
     assert span_targets.shape[-2] == 2 * cfg.rank  # k + k̃ rows instead of N: no QR inside exact_loss
     torch.testing.assert_close(model.exact_loss(span_targets, span_learned, weights), dense,
                                rtol=1e-6, atol=0)
+
+
+def test_pipeline_parts_read_off_the_make_log():
+    """The fresh `make all` row is split where the test run starts; training times are what `reproduce
+    train` printed, found even when another job's progress bar shares the line."""
+    from reproduce import bench_pipeline
+    log = [(0.5, ".venv/bin/python -m reproduce train data/configs/figG_grokking.toml"),
+           (9.0, "seeds:  50%|#####     | 2/4\rtrained fig01_scalar: 1 run(s), 3.5 s -> data/results/fig01_scalar.npz"),
+           (480.0, "trained figG_grokking: 4 run(s), 470.2 s -> data/results/figG_grokking.npz"),
+           (600.0, "python -m pytest"), (700.0, "350 passed")]
+    rows = {row["stage"].split(": ", 1)[1]: row["seconds"] for row in bench_pipeline.parts(log, total=800.0)}
+    assert rows["train, figures, claims, report (2 jobs)"] == 600.0
+    assert rows["the test suite"] == 200.0
+    assert rows["training figG_grokking (its own clock)"] == 470.2
+    assert rows["training the 1 S-curve configs (their clocks, summed)"] == 3.5
+
+
+def test_pipeline_targets_fail_on_a_slow_or_failed_stage(capsys):
+    from reproduce import bench_pipeline
+    ok = dict(stage="make all, fresh", seconds=800.0, status="ok")
+    assert bench_pipeline.report([ok])
+    assert not bench_pipeline.report([dict(ok, seconds=901.0)])
+    assert not bench_pipeline.report([dict(ok, status="failed (rc 2): 1 failed")])
+    assert "MISSED" in capsys.readouterr().out
