@@ -34,15 +34,23 @@ DEPS_MK := build/deps.mk
 DEPS_PY := $(firstword $(wildcard $(PY)) $(PYTHON))
 ifneq ($(filter-out help env install clean,$(or $(MAKECMDGOALS),help)),)
 include $(DEPS_MK)
-# build/device holds the device the results were trained on: switching DEVICE retrains everything.
-$(shell mkdir -p build; [ "$$(cat build/device 2>/dev/null)" = "$(or $(DEVICE),config)" ] \
-        || echo "$(or $(DEVICE),config)" > build/device)
 endif
+# build/device holds the device the results were trained on: switching DEVICE retrains everything. A rule
+# forced only while the file names another device rewrites it, never a parse-time write: a dry run
+# (`make -n … DEVICE=cuda`) or `make -q` reports the switch without recording it.
+TRAIN_DEVICE := $(or $(DEVICE),config)
+ifneq ($(shell cat build/device 2>/dev/null),$(TRAIN_DEVICE))
+build/device: FORCE
+endif
+build/device:
+	@mkdir -p $(@D)
+	@echo $(TRAIN_DEVICE) > $@.tmp && mv $@.tmp $@
+FORCE:
 $(DEPS_MK): $(shell find reproduce -name '*.py') $(CONFIGS)
 	@mkdir -p $(@D)
 	$(DEPS_PY) -m reproduce deps > $@.tmp && mv $@.tmp $@
 
-.PHONY: help env install train figures claims paper test regen spread portable bench all clean
+.PHONY: FORCE help env install train figures claims paper test regen spread portable bench all clean
 .PRECIOUS: $(RESULTS) data/results/%.npz
 .DELETE_ON_ERROR:
 

@@ -164,8 +164,12 @@ def test_cuda_on_a_machine_without_one_is_one_line(tiny, tmp_path):
 
 
 def test_make_device_cuda_reaches_the_trainer(tmp_path):
-    """`make train DEVICE=cuda` passes the switch to every training command (dry run: nothing trains)."""
+    """`make train DEVICE=cuda` passes the switch to every training command (dry run: nothing trains, and
+    nothing records the switch: the next plain `make` must not retrain everything)."""
+    device = paths.ROOT / "build" / "device"
+    before = device.read_text() if device.exists() else None
     proc = subprocess.run(["make", "-n", "-B", "data/results/fig01_scalar.npz", "DEVICE=cuda", "ENV_STAMP=",
                            f"PY={sys.executable}", "CONDA_DEFAULT_ENV="], cwd=paths.ROOT, capture_output=True,
                           text=True, timeout=120)
     assert "reproduce train data/configs/fig01_scalar.toml --device cuda" in proc.stdout, proc.stdout
+    assert (device.read_text() if device.exists() else None) == before
