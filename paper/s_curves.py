@@ -307,9 +307,7 @@ if (paths.RESULTS / "figG_grokking.npz").exists():
     spare = max((float(_g.excluded_after_memorisation(r)[:, j].max()) for r in study.runs
                  for j, (b, *_) in enumerate(_g.excluded_bumps(r).values()) if not b), default=float("nan"))
     comp = "; ".join(f"seed {r.seed}: k = {r.competitors}" for r in t.itertuples() if r.n_competitors)
-    ess = {(r.cfg.seed, k) for r in study.runs for k in _g.essential_freqs(r)}
-    shed = [(r.cfg.seed, k) for r in study.runs for k, b in _g.share_bumps(r, r.key_freqs).items() if b]
-    shed_spare = sum((s, k) not in ess for s, k in shed)
+    ess, shed_spare = int(t.n_essential.sum()), int(t.n_spare_share_bumps.sum())
     said.append(f"Over {n} seeds, {bumps} of {K} key frequencies bump in their own excluded loss; removing any "
                 f"of the other {K - bumps} alone never costs more than {spare:.2g} nat, so the thread's "
                 f"\"bumps on every key frequency\" holds only for the frequencies the model cannot spare.")
@@ -318,8 +316,9 @@ if (paths.RESULTS / "figG_grokking.npz").exists():
                 + (f" ({comp}; {int(t.n_competitors_lose_out.sum())} of {int(t.n_competitors.sum())} fall back "
                    f"by the bump rule)" if comp else "")
                 + f"; no key frequency loses share before cleanup ({int(t.n_key_share_lost.sum())} of {K}); "
-                f"{len(shed)} of {K} give up a fifth of their share during cleanup, {shed_spare} of them spare "
-                f"ones ({K - len(ess)} of the {K} are spare, {len(ess)} essential).")
+                f"{shed_spare + int(t.n_essential_share_bumps.sum())} of {K} give up a fifth of their share "
+                f"during cleanup, {shed_spare} of them spare ones ({K - ess} of the {K} are spare, {ess} "
+                f"essential).")
     probe = paths.RESULTS / "figG_probe.json"
     if probe.exists():
         pr = json.loads(probe.read_text())

@@ -166,6 +166,8 @@ def seed_summary(res) -> pd.DataFrame:
         exc = excluded_bumps(run)
         lost = share_lost_before(run, ph["cleanup"] if np.isfinite(ph["cleanup"]) else np.inf)
         comp_bumps = share_bumps(run, sorted(comp))
+        essential = essential_freqs(run)
+        shed = [k for k, b in share_bumps(run, run.key_freqs).items() if b]   # over the whole run
         rows.append(dict(
             seed=int(run.cfg.seed), **ph,
             final_train_acc=float(run.train_acc[-1]), final_test_acc=float(run.test_acc[-1]),
@@ -174,6 +176,8 @@ def seed_summary(res) -> pd.DataFrame:
             competitors=" ".join(map(str, sorted(comp))), n_competitors=len(comp),
             n_competitors_lose_out=sum(comp_bumps.values()),
             key_share_lost=" ".join(map(str, sorted(lost))), n_key_share_lost=len(lost),
+            n_essential=len(essential), n_essential_share_bumps=sum(k in essential for k in shed),
+            n_spare_share_bumps=sum(k not in essential for k in shed),
             status=completeness(run)))
     return pd.DataFrame(rows)
 
