@@ -27,12 +27,12 @@ JOBS ?= 2
 DEVICE ?=
 TRAIN_FLAGS := $(if $(DEVICE),--device $(DEVICE))
 
-# Prerequisites derived from the import graph (reproduce/deps.py): each result depends on its family's
+# Prerequisites derived from the import graph (reproduce/core/deps.py): each result depends on its family's
 # trainer and what it imports, each figure on its own module, what it imports and the results it reads.
 # Regenerated whenever a source or config changes; not needed for help/env/clean.
 DEPS_MK := build/deps.mk
 DEPS_PY := $(firstword $(wildcard $(PY)) $(PYTHON))
-ifneq ($(filter-out help env install clean,$(or $(MAKECMDGOALS),help)),)
+ifneq ($(filter-out help env install lock clean,$(or $(MAKECMDGOALS),help)),)
 include $(DEPS_MK)
 endif
 # build/device holds the device the results were trained on: switching DEVICE retrains everything. A rule
@@ -50,7 +50,7 @@ $(DEPS_MK): $(shell find reproduce -name '*.py') $(CONFIGS)
 	@mkdir -p $(@D)
 	$(DEPS_PY) -m reproduce deps > $@.tmp && mv $@.tmp $@
 
-.PHONY: FORCE help env install train figures claims paper test regen spread portable bench all clean
+.PHONY: FORCE help env install lock train figures claims paper test regen spread portable bench all clean
 .PRECIOUS: $(RESULTS) data/results/%.npz
 .DELETE_ON_ERROR:
 
@@ -62,16 +62,23 @@ all: ## train every config, draw every figure, build the report, test
 	$(MAKE) -j$(JOBS) train figures paper
 	$(MAKE) $(TESTS_PASSED)
 
-env install: $(ENV_STAMP) ## create .venv (torch==2.13.0 CPU first, then this package) unless conda is active
+env install: $(ENV_STAMP) ## create .venv from requirements.lock (torch==2.13.0 first) unless conda is active
 
-.venv/.installed: pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
-	  echo "error: this package needs Python >= 3.10; '$(PYTHON)' is $$($(PYTHON) --version 2>&1). Run: make PYTHON=python3.11 all"; exit 1; }
+# torch first: its build differs per machine (the CPU build here), so the lock leaves it out; then the exact
+# versions of requirements.lock; then this package, whose dependencies the lock already holds.
+.venv/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "error: this package needs Python >= 3.11; '$(PYTHON)' is $$($(PYTHON) --version 2>&1). Run: make PYTHON=python3.11 all"; exit 1; }
 	$(PYTHON) -m venv .venv
 	.venv/bin/pip install --quiet --upgrade pip
 	.venv/bin/pip install --quiet torch==2.13.0
-	.venv/bin/pip install --quiet -e '.[test,notebook]'
+	.venv/bin/pip install --quiet -r requirements.lock
+	.venv/bin/pip install --quiet --no-deps -e .
 	@touch $@
+
+lock: | $(ENV_STAMP) ## rewrite requirements.lock from pyproject.toml with pip-tools (options: pyproject [tool.pip-tools])
+	$(PY) -m pip install --quiet pip-tools
+	$(PY) -m piptools compile --quiet pyproject.toml   # keeps existing pins; --upgrade-package X to move one
 
 train: $(RESULTS) ## train every config in data/configs (skips those already up to date)
 
@@ -116,7 +123,7 @@ portable: $(CLAIMS) | $(ENV_STAMP) ## retrain under other CPU kernels, check tho
 	$(PY) -m pytest tests/test_figure_data.py tests/test_portability.py --results $(PORTABLE)
 
 bench: $(ENV_STAMP) ## benchmark the trainers and time a fresh `make all` (~25 min); writes data/results/bench*.csv
-	$(PY) -m reproduce.bench
+	$(PY) -m reproduce.checks.bench
 
 clean: ## delete generated results, figures and the report (keeps .venv and the baselines)
 	find data/results paper/figures -type f ! -name .gitignore -delete
@@ -130,4 +137,4 @@ explore: $(ENV_STAMP) ## start the live explorer, a local web app (prints its UR
 	$(PY) -m reproduce.explore $(if $(PORT),--port $(PORT))
 
 gallery: $(CLAIMS) ## redraw paper/gallery/ (thumbnails, claims table, manifest) and README's gallery section
-	$(PY) -m reproduce.gallery
+	$(PY) -m reproduce.checks.gallery

@@ -41,16 +41,18 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Image, display
 
-from reproduce import figures, paths, results
+from reproduce import answer, figures
+from reproduce.core import bumps, paths, results
 
-CLAIMS = pd.read_csv(paths.CLAIMS)
+CLAIMS = pd.read_csv(paths.CLAIMS, keep_default_na=False)
+RULES = bumps.load_rules()  # data/bump.toml, read once and passed to every figure module
 load = functools.cache(results.load)  # figures that share a results file (figG*) read it once
 SHOWN = []  # stems shown so far; the last figure section shows any module that no section claimed
 esc = html.escape
 
 
 def claims_table(rows, table_id=None):
-    """Claims rows as an HTML table with a PASS/FAIL column (the test reads the id="claims-table" one).
+    """Claims rows as an HTML table with a verdict column (the test reads the id="claims-table" one).
 
     The per-figure tables (no table_id) leave out the figure column, which the heading above gives."""
     cols = ["claim_id", "figure_id", "statement", "measured", "expected"]
@@ -58,7 +60,7 @@ def claims_table(rows, table_id=None):
     head = "".join(f"<th>{c.removesuffix('_id')}</th>" for c in cols) + "<th>result</th>"
     body = "".join(
         "<tr>" + "".join(f"<td>{esc(str(getattr(r, c)))}</td>" for c in cols)
-        + f"<td class=\"{'pass' if r.passed else 'fail'}\">{'PASS' if r.passed else 'FAIL'}</td></tr>"
+        + f"<td class=\"{r.verdict.lower()}\">{r.verdict}</td></tr>"
         for r in rows.itertuples())
     ident = f' id="{table_id}"' if table_id else ""
     return HTML(f"<table class='claims'{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
@@ -90,8 +92,8 @@ def show(stem):
     tag, _, detail = mod.SOURCE.partition(":")
     display(HTML(f"<h3>{esc(stem)}</h3><p class='tag'><b>Source: {esc(tag)}</b> — {esc(detail.strip())}"
                  f"<br>{settings(res)}</p>"))
-    display(render(mod.plot(res, mod.figure_data(res))))
-    display(HTML("".join(f"<p class='caption'>{esc(p)}</p>" for p in mod.caption(res).split("\n"))))
+    display(render(mod.plot(res, mod.figure_data(res, RULES))))
+    display(HTML("".join(f"<p class='caption'>{esc(p)}</p>" for p in mod.caption(res, RULES).split("\n"))))
     rows = CLAIMS[CLAIMS.figure_id == stem]
     display(claims_table(rows) if len(rows) else HTML("<p><i>No claims rows for this figure.</i></p>"))
     SHOWN.append(stem)
@@ -102,10 +104,10 @@ def tally(prefix, what):
     rows = CLAIMS[CLAIMS.figure_id.str.startswith(prefix)]
     if rows.empty:
         return f"No {what} claims are in {paths.CLAIMS.name} for this build."
-    failed = rows[~rows.passed]
-    return (f"{len(rows) - len(failed)} of {len(rows)} {what} claims pass"
-            + "".join(f"; {r.claim_id} fails (measured {r.measured}, expected {r.expected})"
-                      for r in failed.itertuples()) + ".")
+    other = rows[rows.verdict != "PASS"]
+    return (f"{len(rows) - len(other)} of {len(rows)} {what} claims pass"
+            + "".join(f"; {r.claim_id} is {r.verdict} (measured {r.measured}, expected {r.expected})"
+                      for r in other.itertuples()) + ".")
 
 
 def section(*prefixes):
@@ -174,7 +176,7 @@ section("fig05", "fig06")
 # many seeds in figT2: bumps occur only at rank > 1 (P1), they peak at high alignment (P2), and none
 # starts in the initial norm-decay phase (P3); in a bump the falling vector gains on another target (P4).
 #
-# **The one definition of a bump**, used by every figure and claim (reproduce/analysis/bumps.py): an
+# **The one definition of a bump**, used by every figure and claim (reproduce/core/bumps.py): an
 # inner-product curve |ãₘ·aₗ| whose peak reaches `peak_min` and at least `rise_factor` × its running
 # minimum (its lowest value before the peak), and which ends at least `drop_frac` below that peak. Its
 # thresholds, from the config file:
@@ -205,77 +207,13 @@ display(HTML(f"<p><b>The thread's predicates here:</b> {esc(tally('figT', 'threa
 section("figT3", "figT4", "figT5")
 
 # %% tags=["remove-input"]
-# The verdict, phrased from the claims (ids from reproduce/figures/figT1–figT4); each sentence names the
-# claim it rests on, and says nothing when that claim is missing from this build.
-thread = CLAIMS[CLAIMS.figure_id.str.startswith("figT")].set_index("claim_id")
-
-
-def said_if(cid, text_pass, text_fail):
-    if cid not in thread.index:
-        return f"({cid} is not in this build.)"
-    return (text_pass if thread.passed[cid] else text_fail) + f" [{cid}: {thread.measured[cid]}]"
-
-
-verdict = [
-    said_if("T3_single_pair", "Bumps do not need two learned vectors: a single learned pair (k̃ = 1) on a "
-            "rank-4 target bumps in most seeds.", "A single learned pair does not bump."),
-    said_if("T3_toy_case", "The thread's own toy case, two learned vectors that both start nearest the one "
-            "target, never bumps.", "The thread's toy case bumps."),
-    said_if("T3_collision", "Constructing the thread's starting condition does not raise the share of "
-            "vectors that bump: the 95 % interval of the 'collision' − 'distinct' difference contains 0.",
-            "Constructed 'collision' inits bump at a different rate from 'distinct' ones."),
-    said_if("P_premise", "Vectors that share their nearest target at init bump more often.",
-            "Nor does the premise hold in the natural runs: vectors that share their nearest target at init "
-            "bump no more often than those that do not, in any rank or init scale."),
-    said_if("P4_T1", "The figT1 picture is specific to pairs that share their nearest target.",
-            "The figT1 picture itself (one vector turns away, the other catches up) is found about as often "
-            "when the two vectors did not start nearest the same target."),
-    said_if("T3_single_pair_weights", "What a single pair needs is targets of different strength: on "
-            "orthonormal targets it never bumps when the weights are equal and nearly always when they "
-            "are close but unequal.", "A single pair's bumps do not depend on unequal weights as stated."),
-    said_if("T3_decay_rate", "For a single pair on orthonormal targets the mechanism is linear algebra: the "
-            "pair first grows along a mix of target modes (each at the rate of its weight), and once it has "
-            "settled on the strongest one every weaker overlap decays at rate η(s₁ − s_l) per step, as the "
-            "closed form predicts.",
-            "The measured decay of the losing overlaps does not follow the closed form η(s₁ − s_l)."),
-    said_if("T3_equal_weights", "With several learned vectors equal weights suffice (orthonormal targets, "
-            "k̃ = 4); that these bumps are the same settling, with the vectors dividing the target span "
-            "between them, is this package's reading and is not tested here.",
-            "With equal weights several learned vectors do not bump."),
-]
-ranges = [said_if("V_P1", "Bumps need rank > 1 (P1) in every setting of figT4.",
-                  "P1 (bumps need rank > 1) fails in some setting of figT4."),
-          said_if("V_P2_state", "They happen while the bumping vector's norm grows (P2, second reading), in "
-                  "every setting.", "P2's second reading (norm growing at the peak) fails in some setting."),
-          said_if("V_P3", "They never peak inside the norm-decay phase (P3), in every setting.",
-                  "P3 fails in some setting."),
-          said_if("V_P4", "The bumping vector gains on another target more than non-bumping vectors do "
-                  "over the same window (P4), in every setting.", "P4 fails against its control somewhere."),
-          said_if("V_P2_height", "P2's first reading (bumps peak higher than curves that rise as far "
-                  "without falling) holds in no setting: bumps peak lower.",
-                  "P2's first reading holds in some setting."),
-          said_if("V_P_premise", "The premise (shared nearest target at init) raises the bump rate in no "
-                  "setting.", "The premise holds in some setting.")]
-
-
-def found(*ids):
-    return all(c in thread.index for c in ids) and bool(thread.passed[list(ids)].all())
-
-
-adam = [f"A_{p}" for p in ("P1", "P2_height", "P2_state", "P3", "P4", "P_premise")]
-ranges.append("Under Adam (figT5) every verdict goes the same way in most settings (exceptions are listed "
-              "in the A_ claims)." if found(*adam) else
-              "Under Adam (figT5) not every verdict goes the way it goes under GD (see the A_ claims).")
-
-limits = ("Competition between learned vectors is not ruled out as a contributor when k̃ > 1, but it is not "
-          "needed for a bump, and the thread's starting condition does not predict one."
-          if found("T3_single_pair", "T3_collision") and not found("P_premise") else
-          "Whether competition between learned vectors is needed for a bump is not settled by this build.")
-display(HTML("<p><b>Verdict.</b> " + esc(" ".join(verdict)) + "</p><p><b>What the thread got right, and "
-             "where.</b> " + esc(" ".join(ranges)) + "</p><p><b>Limits.</b> One model family (order-2 "
-             "sums of outer products, full-batch GD or Adam, float64), unit or orthonormal targets, 64 "
+# The verdict, sentence by sentence from the claims (reproduce/answer.py; each sentence is its claim's own).
+said = answer.thread(CLAIMS)
+display(HTML("<p><b>Verdict.</b> " + esc(" ".join(said["verdict"])) + "</p><p><b>What the thread got right, "
+             "and where.</b> " + esc(" ".join(said["ranges"])) + "</p><p><b>Limits.</b> One model family "
+             "(order-2 sums of outer products, full-batch GD or Adam, float64), unit or orthonormal targets, 64 "
              "seeds per cell; Adam only at N ≤ 100 and two learning rates, and the closed form covers a single "
-             "pair on orthonormal targets only. " + esc(limits) + "</p>"))
+             "pair on orthonormal targets only. " + esc(" ".join(said["limits"])) + "</p>"))
 
 # %% [markdown]
 # ## 5. Modular-addition grokking: do the thread's bumps carry over?
@@ -291,52 +229,14 @@ display(HTML("<p><b>Verdict.</b> " + esc(" ".join(verdict)) + "</p><p><b>What th
 section("figG")
 
 # %% tags=["remove-input"]
-# The answer to the thread's doubt, in numbers computed from the grokking results by the analysis layer
-# (the same functions the figG claims use); claim verdicts from claims.csv.
+# The answer to the thread's doubt (reproduce/answer.py, from the claims and the grokking measurements).
 import json  # noqa: E402
 
-from reproduce.analysis import grokking as _g  # noqa: E402
+from reproduce.grokking.config import STUDY  # noqa: E402
 
-grok = CLAIMS[CLAIMS.figure_id.str.startswith("figG")]
-said = [f"{int(grok.passed.sum())} of {len(grok)} grokking claims pass."]
-if (paths.RESULTS / "figG_grokking.npz").exists():
-    study = results.load("figG_grokking")
-    t = _g.seed_summary(study)
-    n, K = len(t), int(t.n_key.sum())
-    bumps = int(t.n_key_excluded_bumps.sum())
-    spare = max((float(_g.excluded_after_memorisation(r)[:, j].max()) for r in study.runs
-                 for j, (b, *_) in enumerate(_g.excluded_bumps(r).values()) if not b), default=float("nan"))
-    comp = "; ".join(f"seed {r.seed}: k = {r.competitors}" for r in t.itertuples() if r.n_competitors)
-    ess, shed_spare = int(t.n_essential.sum()), int(t.n_spare_share_bumps.sum())
-    said.append(f"Over {n} seeds, {bumps} of {K} key frequencies bump in their own excluded loss; removing any "
-                f"of the other {K - bumps} alone never costs more than {spare:.2g} nat, so the thread's "
-                f"\"bumps on every key frequency\" holds only for the frequencies the model cannot spare.")
-    said.append(f"Competition in the S-curve sense, a frequency that climbs above a key frequency into the top "
-                f"{_g.TOP} and then loses out, appears in {int((t.n_competitors > 0).sum())} of {n} seeds"
-                + (f" ({comp}; {int(t.n_competitors_lose_out.sum())} of {int(t.n_competitors.sum())} fall back "
-                   f"by the bump rule)" if comp else "")
-                + f"; no key frequency loses share before cleanup ({int(t.n_key_share_lost.sum())} of {K}); "
-                f"{shed_spare + int(t.n_essential_share_bumps.sum())} of {K} give up a fifth of their share "
-                f"during cleanup, {shed_spare} of them spare ones ({K - ess} of the {K} are spare, {ess} "
-                f"essential).")
-    probe = paths.RESULTS / "figG_probe.json"
-    if probe.exists():
-        pr = json.loads(probe.read_text())
-        said.append(f"A causal probe (python -m reproduce.grokking_probe; seed {pr['seed']}, k = {pr['removed']} "
-                    f"removed from the embedding at epoch {pr['epoch']}) found: {pr['verdict']} (key frequencies "
-                    f"{pr['baseline']['key_freqs']} → {pr['ablated']['key_freqs']}, final test accuracy "
-                    f"{pr['ablated']['final_test_acc']:.3f}).")
-    ok = grok.set_index("claim_id").passed.astype(bool).to_dict()
-    if all(ok.get(c, False) for c in ("G3_competition", "G3_competitor_bumps", "G3_essential_key_no_bump")):
-        said.append("So the S-curve picture carries over: frequencies compete, the bump belongs to the loser, "
-                    "and the key frequencies rise without one.")
-    else:
-        said.append("So in grokking the bumps on key frequencies measure how much the model relies on each "
-                    "frequency, not a learned component that loses a competition as in figT1: on this data "
-                    f"the thread's doubt stands (competition among frequencies in "
-                    f"{int((t.n_competitors > 0).sum())} of {n} seeds).")
-else:
-    said.append("No grokking results in this build, so the report draws no conclusion.")
+probe_path = paths.RESULTS / "figG_probe.json"
+study = results.load(STUDY) if (paths.RESULTS / f"{STUDY}.npz").exists() else None
+said = answer.grokking(CLAIMS, study, RULES, json.loads(probe_path.read_text()) if probe_path.exists() else None)
 display(HTML(f"<p><b>What this says about the thread's hypothesis.</b> {esc(' '.join(said))}</p>"))
 
 # %% [markdown]
@@ -367,10 +267,10 @@ if others:
 # (`python -m reproduce claims`, from each figure module's `claims`), read from `data/results/claims.csv`.
 
 # %% tags=["remove-input"]
-n_pass = int(CLAIMS.passed.sum())
-display(HTML(f"<p><b>{n_pass} of {len(CLAIMS)} claims pass</b>"
-             + (f"; failed: {esc(', '.join(CLAIMS.claim_id[~CLAIMS.passed]))}" if n_pass < len(CLAIMS)
-                else "") + ".</p>"))
+counts = CLAIMS.verdict.value_counts()
+display(HTML(f"<p><b>{counts.get('PASS', 0)} of {len(CLAIMS)} claims pass</b>"
+             + "".join(f"; {v.lower()}: {esc(', '.join(CLAIMS.claim_id[CLAIMS.verdict == v]))}"
+                       for v in ("FAIL", "UNDETERMINED") if counts.get(v, 0)) + ".</p>"))
 display(claims_table(CLAIMS, table_id="claims-table"))
 
 # %% [markdown]
@@ -381,8 +281,6 @@ display(claims_table(CLAIMS, table_id="claims-table"))
 # wall-clock time of the run (all seeds and sweep values of one config train together).
 
 # %% tags=["remove-input"]
-import json  # noqa: E402
-
 from reproduce import __version__  # noqa: E402
 
 by_results = {}  # results stem -> the figures drawn from it (the grokking figures share one run)

@@ -2,4 +2,4 @@
 
 Run `make help` for the pipeline, or `python -m reproduce --help` for the command line.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -15,16 +15,17 @@ data/results/<stem>.npz.
 """
 import sys
 
-if sys.version_info < (3, 10):  # before any import that would fail with a traceback on old Pythons
-    sys.exit(f"error: this package needs Python >= 3.10; {sys.executable} is {sys.version.split()[0]}")
+if sys.version_info < (3, 11):  # tomllib; before any import that would fail with a traceback on old Pythons
+    sys.exit(f"error: this package needs Python >= 3.11; {sys.executable} is {sys.version.split()[0]}")
 
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from . import __version__, paths  # noqa: E402
-from .errors import BadInput, ConfigError, TrainingDiverged  # noqa: E402
+from . import __version__  # noqa: E402
+from .core import paths  # noqa: E402
+from .core.errors import BadInput, ConfigError, TrainingDiverged  # noqa: E402
 
 
 def _require_torch():
@@ -43,7 +44,7 @@ def cmd_train(args):
 
 
 def _train_config(path, args):
-    from . import config, families
+    from .core import config, families
     sets = list(args.set or [])
     cfg = config.load(path)  # the family, so that --steps knows its length key
     if args.steps is not None:
@@ -56,13 +57,13 @@ def _train_config(path, args):
 
 
 def _train_one(path, cfg, sets, args):
-    from . import config, families
+    from .core import config, families
     if cfg.device == "cuda":
         import torch
         if not torch.cuda.is_available():
             raise ConfigError(f"{path}: key 'device': cuda requested but torch finds no CUDA device "
                               f"(torch {torch.__version__}); use DEVICE=cpu or a CUDA build of torch")
-    from . import results
+    from .core import results
     stem = Path(path).stem
     out = Path(args.out) if args.out else paths.RESULTS
     if sets and not args.out:
@@ -77,17 +78,20 @@ def _train_one(path, cfg, sets, args):
 
 
 def cmd_plot(args):
+    from .core.bumps import load_rules
     from .figures import draw
-    draw(args.stem, Path(args.results), Path(args.out))
+    draw(args.stem, load_rules(), Path(args.results), Path(args.out))
 
 
 def cmd_claims(args):
     from .claims import write_claims
     table = write_claims(Path(args.results))
-    failed = table[~table["passed"]]
-    print(f"claims: {len(table) - len(failed)}/{len(table)} passed -> {Path(args.results) / 'claims.csv'}")
-    for _, row in failed.iterrows():
-        print(f"  FAILED {row.claim_id} ({row.figure_id}): measured {row.measured}, expected {row.expected}")
+    counts = table.verdict.value_counts()
+    print(f"claims: {counts.get('PASS', 0)} pass, {counts.get('FAIL', 0)} fail, "
+          f"{counts.get('UNDETERMINED', 0)} undetermined of {len(table)} -> {Path(args.results) / 'claims.csv'}")
+    for _, row in table[table.verdict != "PASS"].iterrows():
+        print(f"  {row.verdict} {row.claim_id} ({row.figure_id}): measured {row.measured}, "
+              f"expected {row.expected}")
 
 
 def cmd_report(args):
@@ -96,12 +100,12 @@ def cmd_report(args):
 
 
 def cmd_deps(args):
-    from .deps import make_rules
+    from .core.deps import make_rules
     sys.stdout.write(make_rules())
 
 
 def cmd_spread(args):
-    from .spread import measure
+    from .checks.spread import measure
     measure(args.stems, variants=args.variant, reuse=args.reuse, train_only=args.train_only, ci=args.ci)
 
 

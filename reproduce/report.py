@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import paths
-from .results import atomic
+from .core import paths
+from .core.results import atomic
 
 NOTEBOOK = paths.PAPER / "s_curves.py"
 REPORT = paths.PAPER / "report.html"
@@ -37,6 +37,7 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
   .jp-RenderedHTMLCommon table#provenance td:last-child { white-space: nowrap; }  /* git commit */
   .jp-RenderedHTMLCommon table.claims td.pass { color: #116611; font-weight: bold; }
   .jp-RenderedHTMLCommon table.claims td.fail { color: #bb1111; font-weight: bold; }
+  .jp-RenderedHTMLCommon table.claims td.undetermined { color: #555555; font-weight: bold; font-style: italic; }
   .jp-RenderedHTMLCommon p.caption { font-size: 13px; color: #444; max-width: 95ch; }
   .jp-RenderedHTMLCommon p.tag { font-size: 13px; }
 </style>

@@ -3,8 +3,8 @@ import dataclasses
 
 import torch
 
-from reproduce import model
-from reproduce.config import SCurveConfig
+from reproduce.scurve import model
+from reproduce.scurve.config import SCurveConfig
 
 
 def tiny(**overrides) -> SCurveConfig:

@@ -1,12 +1,13 @@
 """The measuring code on small synthetic curves built to pass and built to fail: the bump rule, the end of
-norm decay, and the predicates behind the thread's claims (reproduce/analysis/causes.py)."""
+norm decay, and the predicates behind the thread's claims (reproduce/scurve/causes.py)."""
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from reproduce import analysis
-from reproduce.analysis import BumpRule, bump_peaks, causes, verdicts
+from reproduce.core import stats
+from reproduce.core.bumps import BumpRule, bump_peaks
+from reproduce.scurve import causes, measure, verdicts
 
 RULE = BumpRule(peak_min=0.1, rise_factor=2.0, drop_frac=0.2, shift_min=0.1)
 STEP = np.arange(11)
@@ -55,25 +56,25 @@ def two_vectors(blue_other=RISE, orange=RISE):
 
 
 def test_find_bumps_and_turning():
-    turning = analysis.find_bumps(two_vectors(), RULE)
+    turning = measure.find_bumps(two_vectors(), RULE)
     assert [(x["learned"], x["target"]) for x in turning] == [(0, 0)]
     assert turning[0]["other_rise"] == pytest.approx(0.3)  # RISE from its step-3 value 0.5 to 0.8
-    flat = analysis.find_bumps(two_vectors(blue_other=np.full(len(STEP), 0.3)), RULE)
+    flat = measure.find_bumps(two_vectors(blue_other=np.full(len(STEP), 0.3)), RULE)
     assert flat[0]["other_rise"] == 0.0
 
 
 def test_norm_decay_end():
     norm = np.array([1.0, 0.8, 0.6, 0.5, 0.55, 0.7, 0.9, 1.0, 1.0, 1.0, 1.0])[None, :, None, None]
-    assert analysis.norm_decay_end(run_of(np.zeros((1, 11, 1, 1, 1)), norm=norm))[0] == 3
+    assert measure.norm_decay_end(run_of(np.zeros((1, 11, 1, 1, 1)), norm=norm))[0] == 3
     growing = np.linspace(0.1, 1, 11)[None, :, None, None]
-    assert analysis.norm_decay_end(run_of(np.zeros((1, 11, 1, 1, 1)), norm=growing))[0] == 0
+    assert measure.norm_decay_end(run_of(np.zeros((1, 11, 1, 1, 1)), norm=growing))[0] == 0
 
 
 def test_bootstrap_interval_covers_and_excludes():
-    est, lo, hi = causes.rate_ci(np.r_[np.ones(30), np.zeros(34)])
+    est, lo, hi = stats.rate_ci(np.r_[np.ones(30), np.zeros(34)])
     assert lo < est < hi and lo > 0.3 and hi < 0.6
-    assert causes.rate_ci(np.zeros(64)) == (0.0, 0.0, 0.0)
-    assert causes.rate_ci(np.r_[np.ones(30), np.zeros(34)]) == (est, lo, hi)  # seeded: repeats exactly
+    assert stats.rate_ci(np.zeros(64)) == (0.0, 0.0, 0.0)
+    assert stats.rate_ci(np.r_[np.ones(30), np.zeros(34)]) == (est, lo, hi)  # seeded: repeats exactly
 
 
 def test_conditional_difference_detects_a_real_difference_and_not_a_fake_one():

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from reproduce import baseline, bench, model, train
+from reproduce.checks import bench
+from reproduce.scurve import baseline, model, train
 
 SEEDS = 2
 
@@ -64,7 +65,7 @@ def test_recorded_loss_in_span_coordinates_stays_accurate():
 def test_pipeline_parts_read_off_the_make_log():
     """The fresh `make all` row is split where the test run starts; training times are what `reproduce
     train` printed, found even when another job's progress bar shares the line."""
-    from reproduce import bench_pipeline
+    from reproduce.checks import bench_pipeline
     log = [(0.5, ".venv/bin/python -m reproduce train data/configs/figG_grokking.toml"),
            (9.0, "seeds:  50%|#####     | 2/4\rtrained fig01_scalar: 1 run(s), 3.5 s -> data/results/fig01_scalar.npz"),
            (480.0, "trained figG_grokking: 4 run(s), 470.2 s -> data/results/figG_grokking.npz"),
@@ -77,7 +78,7 @@ def test_pipeline_parts_read_off_the_make_log():
 
 
 def test_pipeline_targets_fail_on_a_slow_or_failed_stage(capsys):
-    from reproduce import bench_pipeline
+    from reproduce.checks import bench_pipeline
     ok = dict(stage="make all, fresh", seconds=800.0, status="ok")
     assert bench_pipeline.report([ok])
     assert not bench_pipeline.report([dict(ok, seconds=901.0)])

@@ -1,4 +1,4 @@
-"""Make prerequisites come from the import graph (reproduce/deps.py): a helper newly imported by a trainer
+"""Make prerequisites come from the import graph (reproduce/core/deps.py): a helper newly imported by a trainer
 retrains its results; editing one figure module redraws that figure only. Checked with `make -q`/`-n`
 on a copy of the tree whose targets are stamped up to date (nothing is trained or drawn)."""
 import os
@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reproduce import deps, figures, paths
+from reproduce import figures
+from reproduce.core import deps, paths
 
 T0, T1, T2 = 1_000_000_000, 1_000_000_100, 1_000_000_200  # old sources < built targets < a later edit
 
@@ -19,6 +20,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copy(paths.ROOT / "Makefile", dest)
     shutil.copy(paths.BUMP_RULE, dest / "data")
     (dest / "paper").mkdir()
+    shutil.copy(paths.PAPER / "s_curves.py", dest / "paper")  # the report's notebook: its imports count
     (dest / "build").mkdir()
     (dest / "build" / "device").write_text("config\n")  # trained with each config's own device
     for path in dest.rglob("*"):
@@ -47,9 +49,9 @@ def test_a_helper_newly_imported_by_the_trainer_makes_its_results_stale(tmp_path
     target = "data/results/fig01_scalar.npz"
     assert make(p, "-q", target).returncode == 0  # everything stamped up to date
     stamp(p / "build" / "deps.mk", T1)  # the rules were written before the edit below
-    helper = p / "reproduce" / "helper_new.py"
+    helper = p / "reproduce" / "scurve" / "helper_new.py"
     helper.write_text("SCALE = 1.0\n")
-    model = p / "reproduce" / "model.py"
+    model = p / "reproduce" / "scurve" / "model.py"
     model.write_text("from . import helper_new  # noqa: F401\n" + model.read_text())
     os.utime(model, (T0, T0))   # the importing file looks untouched: only the import graph says why
     os.utime(helper, (T2, T2))  # a later edit of the helper

@@ -9,14 +9,16 @@ import numpy as np
 import pytest
 import torch
 
-from reproduce import bench, config, train
+from reproduce.checks import bench
+from reproduce.scurve import train
+from reproduce.scurve.config import SCurveConfig
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
 def test_cuda_matches_cpu(optimizer):
-    cfg = config.SCurveConfig(order=3, rank=2, N=10, lr=0.1 if optimizer == "gd" else 0.01, steps=200,
+    cfg = SCurveConfig(order=3, rank=2, N=10, lr=0.1 if optimizer == "gd" else 0.01, steps=200,
                               seeds=4, init_std=0.3, optimizer=optimizer, record_points=50)
     (cpu,) = train.train_config(cfg)
     (gpu,) = train.train_config(dataclasses.replace(cfg, device="cuda"))

@@ -13,9 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reproduce import analysis, config, paths, train
-from reproduce.errors import ConfigError, TrainingDiverged
+from reproduce.core import bumps, config, paths
+from reproduce.core.errors import ConfigError, TrainingDiverged
+from reproduce.scurve import measure, train
 from reproduce.explore import core, plots
+
+RULES = bumps.load_rules()  # data/bump.toml, loaded once and passed down
 
 SMALL = dict(core.DEFAULTS, rank=3, N=20, steps=300)
 
@@ -26,24 +29,24 @@ def cli(*args, cwd=paths.ROOT):
 
 
 def test_compute_gives_every_curve_and_the_package_bumps():
-    ex = core.compute(dict(SMALL, model_rank=2))
+    ex = core.compute(dict(SMALL, model_rank=2), RULES)
     n, km, k = 2, 2, 3
     assert ex.inner.groupby(["factor", "learned", "target"]).ngroups == n * km * k
     assert len(ex.loss) == len(ex.run.step) and ex.loss.loss.iloc[-1] < ex.loss.loss.iloc[0]
-    expected = analysis.find_bumps(ex.run, analysis.bump_rule())
+    expected = measure.find_bumps(ex.run, RULES.inner_product)
     assert len(ex.bumps) == len(expected)
     assert sorted(ex.strength.target.unique()) == list(range(k))
 
 
 def test_strengths_reach_the_weights_for_orthonormal_targets():
-    ex = core.compute(dict(SMALL, target="orthonormal", weights=[1.0, 0.5, 0.25], steps=3000))
+    ex = core.compute(dict(SMALL, target="orthonormal", weights=[1.0, 0.5, 0.25], steps=3000), RULES)
     final = ex.strength[ex.strength.step == ex.strength.step.max()].sort_values("target")
     assert np.allclose(final.strength, [1.0, 0.5, 0.25], atol=1e-3)
 
 
 def test_exported_toml_trains_the_same_numbers_with_the_command_line(tmp_path):
     settings = dict(SMALL, seed=5, lr=0.05, init_std=0.02)
-    ex = core.compute(settings)
+    ex = core.compute(settings, RULES)
     (tmp_path / "explore.toml").write_text(ex.toml)
     out = cli("train", str(tmp_path / "explore.toml"), "--out", str(tmp_path))
     assert out.returncode == 0, out.stderr
@@ -59,7 +62,7 @@ def test_invalid_settings_give_the_command_lines_one_line_error(bad, tmp_path):
     path = tmp_path / "explore.toml"
     settings = dict(SMALL, **bad)
     with pytest.raises(ConfigError) as err:
-        core.compute(settings, where=str(path))
+        core.compute(settings, RULES, where=str(path))
     path.write_text(core.to_toml(settings))
     out = cli("train", str(path), "--out", str(tmp_path))
     assert out.returncode == 2 and out.stderr.strip() == f"error: {err.value}"
@@ -68,7 +71,7 @@ def test_invalid_settings_give_the_command_lines_one_line_error(bad, tmp_path):
 
 def test_a_diverging_run_names_seed_and_step():
     with pytest.raises(TrainingDiverged, match="lower 'lr'"):
-        core.compute(dict(SMALL, lr=50.0))
+        core.compute(dict(SMALL, lr=50.0), RULES)
 
 
 @pytest.mark.parametrize("path", core.config_files(), ids=lambda p: p.stem)
@@ -86,13 +89,13 @@ def test_every_config_file_loads_or_says_why_not(path):
 
 def test_progress_reports_every_recorded_step():
     seen = []
-    core.compute(SMALL, progress=lambda t, total: seen.append((t, total)))
+    core.compute(SMALL, RULES, progress=lambda t, total: seen.append((t, total)))
     assert seen[0] == (0, 300) and seen[-1] == (300, 300)
     assert [t for t, _ in seen] == train.step_grid(300, core.build_config(SMALL).record_points).tolist()
 
 
 def test_figures_have_one_curve_per_pair_and_a_marker_per_bump():
-    ex = core.compute(dict(core.DEFAULTS, rank=4, N=100, seed=54))
+    ex = core.compute(dict(core.DEFAULTS, rank=4, N=100, seed=54), RULES)
     fig = plots.inner_figure(ex, 0, logx=False)
     lines = [t for t in fig["data"] if t["mode"] == "lines"]
     marks = [t for t in fig["data"] if t["mode"] == "markers"]
@@ -115,7 +118,7 @@ def test_the_explorer_reproduces_the_threads_two_vector_plot():
     seed, target = int(pair.seed.iloc[0]), int(pair.target.iloc[0])
     blue, orange = pair.learned.drop_duplicates().tolist()
     _, members = core.load_file(paths.CONFIGS / "figT1_rank4_two_vectors.toml")
-    ex = core.compute(dict(members[0], seed=seed))
+    ex = core.compute(dict(members[0], seed=seed), RULES)
     assert core.pair_for(ex, target) == [blue, orange]
     for m in (blue, orange):
         mine = ex.inner.query("factor == 0 and learned == @m and target == @target").inner_product

@@ -1,9 +1,9 @@
-"""Every family in reproduce/families.py keeps the contract its docstring states."""
+"""Every family in reproduce/core/families.py keeps the contract its docstring states."""
 import dataclasses
 
 import pytest
 
-from reproduce import config, families, paths
+from reproduce.core import config, families, paths
 
 
 @pytest.mark.parametrize("name", families.FAMILIES)
@@ -28,8 +28,8 @@ def test_every_shipped_config_names_a_registered_family_and_perturb_changes_it()
         if fam.teeth != "retrain":
             assert fam.perturb is None, f"{fam.name}: a perturb that no teeth check uses"
             continue
-        assert fam.perturb(cfg) != cfg, f"{fam.name}: perturb leaves {path.name} unchanged"
-        assert config.config_hash(fam.perturb(cfg)) != config.config_hash(cfg)
+        assert fam.perturbed(cfg) != cfg, f"{fam.name}: perturb leaves {path.name} unchanged"
+        assert config.config_hash(fam.perturbed(cfg)) != config.config_hash(cfg)
     assert seen == set(families.FAMILIES), "a registered family has no config"
 
 

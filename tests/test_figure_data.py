@@ -1,6 +1,6 @@
 """Regression tests: the table each figure checks (regression_data, default figure_data) equals its
 committed baseline (tests/baselines/<stem>.csv) within tolerances derived from the measured cross-platform
-spread (tests/baselines/spread.csv, written by `make spread`; rule and safety factor: reproduce/spread.py).
+spread (tests/baselines/spread.csv, written by `make spread`; rule and safety factor: reproduce/checks/spread.py).
 
 `make regen` rewrites the baselines on purpose; `make test` only compares, and fails when one is missing.
 `pytest --results DIR` checks results trained elsewhere (e.g. under other CPU kernels, .ci/run).
@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reproduce import figures, paths, spread
+from reproduce import figures
+from reproduce.checks import regression as spread
+from reproduce.core import bumps, paths
+
+RULES = bumps.load_rules()  # data/bump.toml, loaded once and passed down
 
 
 def baseline_path(stem):
@@ -30,7 +34,7 @@ def checked_table(stem, results_dir, alternate):
     source = paths.RESULTS if results_dir is None else results_dir
     if alternate and not (source / f"{figures.results_stem(stem)}.npz").exists():
         pytest.skip(f"no {figures.results_stem(stem)} results in {source}")
-    return figures.regression_data(stem, figures.load_for(stem, source))
+    return figures.regression_data(stem, figures.load_for(stem, source), RULES)
 
 
 @pytest.mark.parametrize("stem", figures.FIGURE_IDS)
@@ -62,7 +66,7 @@ def perturbed(data: pd.DataFrame, stem: str) -> pd.DataFrame:
 def test_baselines_bite(stem, regen):
     if regen:
         pytest.skip("rewriting baselines")
-    data = figures.regression_data(stem, figures.load_for(stem))
+    data = figures.regression_data(stem, figures.load_for(stem), RULES)
     assert any(data[c].dtype.kind == "f" for c in data.columns), f"{stem}: no float column to check"
     assert spread.compare(perturbed(data, stem), stem), f"{stem}: a 10×-tolerance change passed"
 
@@ -76,7 +80,7 @@ def test_missing_baseline_fails_and_writes_nothing(dataframe_regression, tmp_pat
 
 def test_a_one_seed_table_is_compared_with_that_seed_of_the_baseline():
     stem = "fig02_vector"  # three seeds
-    full = figures.regression_data(stem, figures.load_for(stem))
+    full = figures.regression_data(stem, figures.load_for(stem), RULES)
     seed = full.seed.iloc[-1]
     assert not spread.compare(full[full.seed == seed], stem)
     other = full[full.seed == full.seed.iloc[0]].assign(seed=seed)  # another seed's rows, relabelled
@@ -89,5 +93,5 @@ def test_tolerances_are_the_measured_spread_times_the_safety_factor():
     rtol, _ = spread.tolerances(row.figure)[(row.column, row.kind)]
     same = (table.figure == row.figure) & (table.column == row.column) & (table.kind == row.kind)
     worst = table[same].rel.max()
-    fam = spread._family(row.figure)
+    fam = spread.family(row.figure)
     assert np.isclose(rtol, max(fam.safety * worst, fam.dtype_floor[0]))

@@ -9,7 +9,8 @@ import struct
 
 import pytest
 
-from reproduce import gallery, paths
+from reproduce.checks import gallery
+from reproduce.core import paths
 
 
 def test_committed_gallery_is_up_to_date():

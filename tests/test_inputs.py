@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from reproduce import paths
+from reproduce.core import paths
 
 TINY = "order = 2\nrank = 2\nN = 6\nlr = 0.1\nsteps = 20\nseeds = 2\nrecord_points = 10\n"
 

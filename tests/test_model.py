@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from reproduce import config, model
+from reproduce.scurve import model
 from helpers import batch, dense_loss, tiny
 
 
@@ -54,11 +54,6 @@ def test_span_coordinates_preserve_inner_products():
     for a, b in zip(model.grams(targets, learned), model.grams(t2, l2)):
         for x, y in zip(a, b):
             torch.testing.assert_close(x, y, rtol=1e-12, atol=1e-14)
-
-
-def test_config_choices_name_the_model_registries():
-    """config.py validates names without importing torch; the lists must match model.py's registries."""
-    assert set(config.TARGETS) == set(model.TARGETS) and set(config.INITS) == set(model.INITS)
 
 
 @pytest.mark.parametrize("init, assign", [("collision", model.collision_targets),

@@ -7,7 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-from reproduce import figures, paths
+from reproduce import figures
+from reproduce.core import bumps, paths
+
+RULES = bumps.load_rules()  # data/bump.toml, loaded once and passed down
 
 
 def complete_figures(results_dir):
@@ -29,7 +32,7 @@ def test_claim_verdicts_match_the_native_ones(results_dir):
     assert stems, f"no results trained without overrides in {results_dir}"
     differ = []
     for stem in stems:
-        for row in figures.module(stem).claims(figures.load_for(stem, results_dir)):
+        for row in figures.module(stem).claims(figures.load_for(stem, results_dir), RULES):
             if bool(native.loc[row["claim_id"], "passed"]) != bool(row["passed"]):
                 differ.append(f"{row['claim_id']} ({stem}): native {native.loc[row['claim_id'], 'measured']}, "
                               f"here {row['measured']}")

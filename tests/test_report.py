@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from reproduce import figures, paths, report
+from reproduce import figures, report
+from reproduce.core import paths
 
 STDERR_MIME = "application/vnd.jupyter.stderr"  # nbconvert's mark on tracebacks and stderr text
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reproduce import paths
+from reproduce.core import paths
 
 SLOW = "order = 2\nrank = 8\nN = 100\nlr = 0.1\nsteps = {steps}\nseeds = 64\ninit_std = 0.01\n"
 SMALL = ["fig01_scalar", "fig03_rank1_loss"]

@@ -1,6 +1,6 @@
 """Teeth: a real 1 % change of a setting fails each figure's regression check (tolerances from the measured
 spread must stay far below what a real change moves). How a family shows it is its registry entry's
-`teeth` (reproduce/families.py):
+`teeth` (reproduce/core/families.py):
 
 - "retrain": train the family's `perturb(cfg)` (S-curves: lr × 1.01; every config trains in seconds) and
   compare the figure's checked table with the baseline: the check must fail.
@@ -11,11 +11,15 @@ import time
 
 import pytest
 
-from reproduce import config, families, figures, paths, results, spread
+from reproduce import figures
+from reproduce.checks import regression as spread
+from reproduce.core import bumps, config, families, paths, results
+
+RULES = bumps.load_rules()  # data/bump.toml, loaded once and passed down
 
 
 def family_of_config(source):
-    return families.get(config.read_toml(paths.CONFIGS / f"{source}.toml").get("family", "scurve"))
+    return families.of_data(config.read_toml(paths.CONFIGS / f"{source}.toml"))
 
 
 def family_of(stem):
@@ -31,7 +35,7 @@ def perturbed_dir(tmp_path_factory):
         fam = family_of_config(source)
         if fam.teeth != "retrain":
             continue
-        cfg = fam.perturb(config.load(paths.CONFIGS / f"{source}.toml"))
+        cfg = fam.perturbed(config.load(paths.CONFIGS / f"{source}.toml"))
         runs = fam.trainer_module().train_config(cfg, where=f"{source} (perturbed)")
         results.save(source, cfg, runs, {"config": config.as_dict(cfg)}, out)
     print(f"teeth: perturbed configs trained in {time.perf_counter() - start:.1f} s")
@@ -43,8 +47,8 @@ def test_a_one_percent_change_fails_the_check(stem, request):
     fam = family_of(stem)
     if fam.teeth == "retrain":
         res = figures.load_for(stem, request.getfixturevalue("perturbed_dir"))
-        problems = spread.compare(figures.regression_data(stem, res), stem)
-        assert problems, f"{stem}: results trained with {fam.perturb.__doc__.strip()} passed the check"
+        problems = spread.compare(figures.regression_data(stem, res, RULES), stem)
+        assert problems, f"{stem}: results trained with {fam.perturb} passed the check"
     elif fam.teeth == "other_seed":
         baseline = spread.read_baseline(stem)
         seeds = sorted(baseline["seed"].dropna().unique()) if "seed" in baseline else []

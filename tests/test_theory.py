@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from reproduce import theory
+from reproduce.scurve import theory
 
 
 def test_order_n_flow_at_order_2_is_the_rank1_flow():

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from reproduce import model, theory, train
-from reproduce.config import SCurveConfig
+from reproduce.scurve import model, theory, train
+from reproduce.scurve.config import SCurveConfig
 from helpers import batch, dense_loss, replace, tiny
 
 

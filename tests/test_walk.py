@@ -1,9 +1,11 @@
 """The walk from a figure number to its files: config -> results -> script -> PNG/PDF -> baseline -> docs."""
 import pytest
 
-from reproduce import figures, paths
+from reproduce import figures
+from reproduce.core import bumps, paths
 
-README = (paths.ROOT / "README.md").read_text()
+RULES = bumps.load_rules()
+SPEC_INDEX = (paths.SPEC / "README.md").read_text()
 
 
 @pytest.mark.parametrize("stem", figures.FIGURE_IDS)
@@ -13,7 +15,7 @@ def test_every_figure_has_its_files(stem):
     assert (paths.RESULTS / f"{source}.npz").exists() and (paths.RESULTS / f"{source}.json").exists()
     assert (paths.FIGURES / f"{stem}.png").exists() and (paths.FIGURES / f"{stem}.pdf").exists()
     assert (paths.BASELINES / f"{stem}.csv").exists()
-    assert stem in README, f"{stem} is missing from the README's figure table"
+    assert f"`{stem}`" in SPEC_INDEX, f"{stem} is missing from the spec index, paper/spec/README.md"
     mod = figures.module(stem)
     assert mod.SOURCE and mod.__doc__.strip()
 
@@ -37,5 +39,5 @@ def test_every_figure_draws_end_to_end(tmp_path):
     so `make test` does not draw every figure twice."""
     for stem in figures.FIGURE_IDS:
         png = (paths.FIGURES / f"{stem}.png" if _drawn_from_current_sources(stem)
-               else figures.draw(stem, paths.RESULTS, tmp_path))
+               else figures.draw(stem, RULES, paths.RESULTS, tmp_path))
         assert png.stat().st_size > 10_000 and png.with_suffix(".pdf").exists()

@@ -7,9 +7,10 @@ import time
 import plotly.graph_objects as go
 import streamlit as st
 
-from reproduce import config
-from reproduce.errors import ConfigError, TrainingDiverged
+from reproduce.core import bumps
+from reproduce.core.errors import ConfigError, TrainingDiverged
 from reproduce.explore import core, plots
+from reproduce.scurve import config
 
 LONG_RUN_STEPS = 20_000  # runs longer than this show a progress bar (shorter ones finish in well under 1 s)
 PLOTLY_CONFIG = {"displayModeBar": False}  # less to draw on each update; zoom and hover still work
@@ -100,9 +101,14 @@ def _chart(spec: dict, key: str):
     st.plotly_chart(go.Figure(spec, _validate=False), key=key, theme=None, config=PLOTLY_CONFIG)
 
 
+@st.cache_resource(show_spinner=False)  # data/bump.toml, read once per server
+def _rules():
+    return bumps.load_rules()
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)  # shared, not copied: results are read-only
 def _compute(key: str, _settings: dict, _progress=None):
-    return core.compute(_settings, progress=_progress)
+    return core.compute(_settings, _rules(), progress=_progress)
 
 
 start = time.perf_counter()
@@ -133,7 +139,7 @@ if ex is not None:
     factor = st.selectbox("factor", range(ex.cfg.order), format_func=lambda f: f"factor {f + 1}",
                           key="factor") if ex.cfg.order > 1 else 0
     _chart(plots.inner_figure(ex, factor, logx), "inner_plot")
-    st.caption(f"✕ marks a bump: {core.analysis.bump_rule().describe()}.")
+    st.caption(f"✕ marks a bump: {ex.rule.describe()}.")
     c1, c2, c3 = st.columns(3)
     with c1:
         target = st.selectbox("target for the two-vector view", range(ex.cfg.rank),

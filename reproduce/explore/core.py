@@ -15,8 +15,11 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from .. import analysis, config, paths
-from ..results import Run
+from ..core import config, families, paths
+from ..core.bumps import BumpRule, BumpRules
+from ..core.results import Run
+from ..scurve import measure
+from ..scurve.config import SCurveConfig
 
 WHERE = "explore.toml"  # errors name the file the exported settings would be saved as
 # The fields the explorer's controls set; every other config field keeps its loaded (or default) value.
@@ -27,13 +30,8 @@ DEFAULTS = dict(order=2, rank=2, N=100, target="unit", init="gaussian", init_std
 
 
 def build_config(data: dict, where: str = WHERE):
-    """The one place the explorer validates settings, through the package's own config checks.
-
-    The config module's dict validator is `from_dict` where the family registry exists, else `build`;
-    whichever exists is the one `python -m reproduce train` uses.
-    """
-    validate = getattr(config, "from_dict", None) or config.build
-    return validate(config.SCurveConfig, data, where)
+    """The one place the explorer validates settings: the checks `python -m reproduce train` runs."""
+    return config.from_dict(SCurveConfig, data, where)
 
 
 def settings_of(cfg) -> dict:
@@ -53,7 +51,7 @@ def load_file(path: str | Path) -> tuple[list[str], list[dict]]:
     A sweep config gives one entry per combination; a non-S-curve family raises ConfigError.
     """
     cfg = config.load(path)
-    if getattr(cfg, "family", None) != "scurve":
+    if families.of(cfg).config_type() is not SCurveConfig:
         raise config.ConfigError(f"{path}: key 'family': the explorer trains S-curve configs only, "
                                  f"not {cfg.family!r}")
     members = cfg.runs()
@@ -76,6 +74,7 @@ class Explored:
     """Everything the app shows for one setting; the DataFrames are long tables, one row per point."""
     cfg: object
     run: Run
+    rule: BumpRule             # the inner-product bump rule the tables were measured with
     loss: pd.DataFrame         # step, loss
     inner: pd.DataFrame        # factor, learned, target, step, inner_product (|⟨ã_m, a_l⟩|)
     bumps: pd.DataFrame        # factor, learned, target, peak_step, peak, final, other_rise
@@ -85,13 +84,14 @@ class Explored:
     analysis_seconds: float
 
 
-def compute(settings: dict, where: str = WHERE, progress=None) -> Explored:
-    """Validate, train one seed with the package's trainer, and derive every table the app draws.
+def compute(settings: dict, rules: BumpRules, where: str = WHERE, progress=None) -> Explored:
+    """Validate, train one seed with the package's trainer, and derive every table the app draws, with the
+    bump rules the caller loaded (core.bumps.load_rules).
 
     Raises ConfigError (bad settings) or TrainingDiverged, with the command line's one-line message.
     `progress(step, steps)` is called at every recorded step while training.
     """
-    from .. import train
+    from ..scurve import train
     cfg = build_config(settings, where)
     if cfg.sweep or cfg.seeds != 1:
         raise config.ConfigError(f"{where}: key 'seeds': the explorer trains one seed and no sweep")
@@ -106,37 +106,30 @@ def compute(settings: dict, where: str = WHERE, progress=None) -> Explored:
     inner = pd.DataFrame({"factor": np.repeat(f, len(step)), "learned": np.repeat(m, len(step)),
                           "target": np.repeat(l, len(step)), "step": np.tile(step, len(f)),
                           "inner_product": curves[:, f, m, l].T.ravel()})
-    bumps = pd.DataFrame(analysis.find_bumps(run, analysis.bump_rule()),
+    bumps = pd.DataFrame(measure.find_bumps(run, rules.inner_product),
                          columns=["seed", "seed_index", "factor", "learned", "target", "peak", "peak_step",
                                   "final", "other_rise"])
-    strength = analysis.component_strength(run)[0]  # (steps, k)
+    strength = measure.component_strength(run)[0]  # (steps, k)
     weights = np.asarray(run.weights)
     strength = pd.DataFrame({"target": np.repeat(np.arange(k), len(step)), "step": np.tile(step, k),
                              "strength": strength.T.ravel(), "weight": np.repeat(weights, len(step))})
     loss = pd.DataFrame({"step": step, "loss": run.loss[0]})
-    return Explored(cfg, run, loss, inner, bumps.drop(columns=["seed", "seed_index"]), strength,
+    return Explored(cfg, run, rules.inner_product, loss, inner, bumps.drop(columns=["seed", "seed_index"]), strength,
                     to_toml(settings), trained - start, time.perf_counter() - trained)
 
 
 def pair_for(ex: Explored, target: int, factor: int = 0) -> list[int]:
-    """The two learned vectors shown against `target`, chosen as the thread's plot chooses them.
+    """The two learned vectors the two-vector view shows against `target` (blue first).
 
-    Candidates are the learned vectors whose nearest target at step 0 is `target` (then, if fewer than two,
-    the others by their peak on it). First: the candidate whose bump on `target` falls most, if any bumps;
-    second: the remaining candidate that ends most aligned with `target`. With k̃ = 1 there is one.
+    The pair of the thread's plot where one exists for this target (scurve.measure.thread_pair, the rule
+    figT1 uses); otherwise, as a starting point for the view's pickers, the two learned vectors with the
+    largest overlap with `target` at step 0. With k̃ = 1 there is one.
     """
-    curves = np.abs(ex.run.overlap[0, :, factor])  # (steps, k̃, k)
-    near = [int(m) for m in np.nonzero(curves[0].argmax(axis=1) == target)[0]]
-    rest = [int(m) for m in np.argsort(-curves[:, :, target].max(axis=0), kind="stable") if m not in near]
-    candidates = (near + rest) if len(near) < 2 else near
-    bumps = ex.bumps[(ex.bumps.factor == factor) & (ex.bumps.target == target)
-                     & ex.bumps.learned.isin(candidates)]
-    if len(bumps):
-        first = int(bumps.loc[(bumps.peak - bumps.final).idxmax(), "learned"])
-    else:
-        first = max(candidates, key=lambda m: curves[-1, m, target])
-    others = [m for m in candidates if m != first]
-    return [first] + ([max(others, key=lambda m: curves[-1, m, target])] if others else [])
+    found = measure.thread_pair(ex.run, ex.rule, seed_index=0, target=target, factor=factor)
+    if found is not None:
+        return [found[2], found[3]]
+    start = np.abs(ex.run.overlap[0, 0, factor, :, target])  # (k̃,)
+    return [int(m) for m in np.argsort(-start, kind="stable")[:2]]
 
 
 def config_files() -> list[Path]:

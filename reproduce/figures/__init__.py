@@ -1,12 +1,13 @@
 """One module per figure, named by its stem (fig03_rank1_loss.py draws paper/figures/fig03_rank1_loss.png).
 
-Each module defines SOURCE (its tag, see paper/spec/README.md), figure_data(results) -> DataFrame
+Each module defines SOURCE (its tag, see paper/spec/README.md), figure_data(results, rules) -> DataFrame
 (everything `plot` draws, one long table with a `kind` column; the regression test checks it),
-plot(results, data) -> Figure, caption(results) -> str and claims(results) -> list of claim rows.
-Optional: RESULTS_STEM, the results it reads (default: its own stem), and regression_data(results)
+plot(results, data) -> Figure, caption(results, rules) -> str and claims(results, rules) -> list of
+claim rows (common.claim). `rules` is the core.bumps.BumpRules the caller loaded once from data/bump.toml.
+Optional: RESULTS_STEM, the results it reads (default: its own stem), and regression_data(results, rules)
 -> DataFrame, the table the regression test checks when figure_data holds quantities that round-off
-moves chaotically (default: figure_data). Figure modules import analysis, results and common code,
-never each other.
+moves chaotically (default: figure_data). Figure modules import their family's measurements, core and
+common code, never each other.
 
     python -m reproduce plot fig03_rank1_loss
 """
@@ -16,8 +17,8 @@ import pkgutil
 from importlib import import_module
 from pathlib import Path
 
-from .. import paths, results
-from ..errors import UnknownFigure
+from ..core import bumps, paths, results
+from ..core.errors import UnknownFigure
 
 FIGURE_IDS = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("fig"))
 
@@ -37,17 +38,18 @@ def load_for(stem: str, results_dir: Path = paths.RESULTS):
     return results.load(results_stem(stem), results_dir)
 
 
-def regression_data(stem: str, res):
+def regression_data(stem: str, res, rules: bumps.BumpRules):
     """The table the regression test compares with tests/baselines/<stem>.csv."""
     mod = module(stem)
-    return getattr(mod, "regression_data", mod.figure_data)(res)
+    return getattr(mod, "regression_data", mod.figure_data)(res, rules)
 
 
-def draw(stem: str, results_dir: Path = paths.RESULTS, out_dir: Path = paths.FIGURES) -> Path:
+def draw(stem: str, rules: bumps.BumpRules, results_dir: Path = paths.RESULTS,
+         out_dir: Path = paths.FIGURES) -> Path:
     """Read results, draw, write <stem>.pdf then <stem>.png (the make target) atomically."""
     from .common import save
     mod = module(stem)
     res = load_for(stem, results_dir)
     print(f"read {Path(results_dir) / results_stem(stem)}.npz")
-    fig = mod.plot(res, mod.figure_data(res))
-    return save(fig, mod.caption(res), Path(out_dir) / f"{stem}.png")
+    fig = mod.plot(res, mod.figure_data(res, rules))
+    return save(fig, mod.caption(res, rules), Path(out_dir) / f"{stem}.png")

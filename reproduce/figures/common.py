@@ -1,4 +1,5 @@
-"""Shared look of the figures: pinned rc file, captions under the axes, atomic PNG + PDF output."""
+"""Shared by the figure modules: pinned rc file, captions under the axes, atomic PNG + PDF output, and the
+claim row every figure's `claims` returns."""
 from __future__ import annotations
 
 import textwrap
@@ -11,8 +12,9 @@ import pandas as pd
 matplotlib.rc_file(Path(__file__).with_name("matplotlibrc"))
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .. import theory  # noqa: E402
-from ..results import atomic  # noqa: E402
+from ..core.results import atomic  # noqa: E402
+from ..core.stats import VERDICTS, verdict  # noqa: E402
+from ..scurve import theory  # noqa: E402
 
 CAPTION_CHARS_PER_INCH = 16  # wraps the caption to the figure's width at 8-pt type
 
@@ -40,10 +42,36 @@ def save(fig, caption: str, png_path: Path) -> Path:
     return png_path
 
 
-def claim(claim_id, figure_id, statement, measured, expected, passed) -> dict:
-    """One row of data/results/claims.csv."""
-    return dict(claim_id=claim_id, figure_id=figure_id, statement=statement,
-                measured=measured, expected=expected, passed=bool(passed))
+CLAIM_COLUMNS = ["claim_id", "figure_id", "statement", "measured", "expected", "verdict", "says"]
+
+
+def claim(claim_id, figure_id, statement, measured, expected, passed, says=None) -> dict:
+    """One row of data/results/claims.csv: the one home of a claim's statement, expectation and sentence.
+
+    `passed`: a bool, None (undecided on this data) or a verdict string (core.stats.VERDICTS).
+    `says`: what the report and README may say, one sentence per verdict ({"PASS": …, "FAIL": …}; a
+    plain string serves every verdict); the row keeps the sentence of the verdict reached.
+    """
+    result = passed if isinstance(passed, str) else verdict(None if passed is None else bool(passed))
+    if result not in VERDICTS:
+        raise ValueError(f"claim {claim_id}: verdict must be one of {VERDICTS}, got {result!r}")
+    sentence = says.get(result, "") if isinstance(says, dict) else (says or "")
+    return dict(claim_id=claim_id, figure_id=figure_id, statement=statement, measured=measured,
+                expected=expected, verdict=result, says=sentence)
+
+
+def verdict_heatmap(ax, table: pd.DataFrame, row_labels: list[str], title: str):
+    """A settings × predicates table of 1 (holds) / 0 (fails) as cells, one row per setting (figT4, figT5)."""
+    ax.imshow(table.values, cmap=matplotlib.colors.ListedColormap(["#d9826f", "#7fbf7b"]), vmin=0, vmax=1,
+              aspect="auto")
+    ax.set_xticks(range(table.shape[1]), table.columns, rotation=60, fontsize=7)
+    ax.set_yticks(range(table.shape[0]), row_labels, fontsize=6)
+    ax.set_xticks(np.arange(table.shape[1] + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(table.shape[0] + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="w", lw=1)
+    ax.grid(which="major", visible=False)
+    ax.tick_params(which="minor", length=0)
+    ax.set_title(title, fontsize=8)
 
 
 def settings(cfg, *names) -> str:
@@ -55,7 +83,7 @@ def settings(cfg, *names) -> str:
 MAX_REL_DEV = 1e-10  # paper/spec/post.md, fig01: the GD loss matches the closed form to 1e-10 relative
 
 
-def exponential_data(res) -> pd.DataFrame:
+def exponential_data(res, rules=None) -> pd.DataFrame:
     """Per seed: the GD loss and the exact GD solution L₀(1−η)^{2t} from the same start."""
     run = res.runs[0]
     frames = [pd.DataFrame({"seed": run.seed[b], "step": run.step, "loss": loss,
@@ -84,7 +112,7 @@ def exponential_caption(res, source_tag: str) -> str:
             f"Spec: paper/spec/post.md#{res.stem}.")
 
 
-def exponential_claims(res) -> list[dict]:
+def exponential_claims(res, rules=None) -> list[dict]:
     data = exponential_data(res)
     dev = float(np.max(np.abs(data.loss / data.theory_loss - 1)))
     return [claim(f"Q1_{res.stem[:5]}", res.stem,

@@ -12,5 +12,5 @@ plot = exponential_plot
 claims = exponential_claims
 
 
-def caption(res):
+def caption(res, rules):
     return exponential_caption(res, SOURCE)

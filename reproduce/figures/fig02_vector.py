@@ -9,5 +9,5 @@ SOURCE = "reproduced: post [R/U], the vector baseline (settings are this package
 figure_data, plot, claims = common.exponential_data, common.exponential_plot, common.exponential_claims
 
 
-def caption(res):
+def caption(res, rules):
     return common.exponential_caption(res, SOURCE)

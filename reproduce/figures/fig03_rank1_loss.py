@@ -6,7 +6,7 @@ Spec: paper/spec/post.md#fig03_rank1_loss.
 import numpy as np
 import pandas as pd
 
-from .. import analysis, theory
+from ..scurve import measure, theory
 from .common import claim, settings, subplots, sweep_colors
 
 SOURCE = "reconstructed: post [U→S], rank-1 'Loss vs Step' (N, σ, lr, steps are this package's choice)"
@@ -19,7 +19,7 @@ def _runs(res):
     return sorted(res.runs, key=lambda r: -r.cfg.init_std)
 
 
-def figure_data(res) -> pd.DataFrame:
+def figure_data(res, rules) -> pd.DataFrame:
     rows = []
     for run in _runs(res):
         sigma = run.cfg.init_std
@@ -29,7 +29,7 @@ def figure_data(res) -> pd.DataFrame:
         flow = theory.rank1_flow_from_run(run, 0)
         rows.append(pd.DataFrame({"kind": "ode", "sigma": sigma, "seed": run.seed[0], "step": run.step,
                                   "loss": flow["loss"]}))
-        drops = analysis.drop_steps(run)
+        drops = measure.drop_steps(run)
         rows.append(pd.DataFrame({"kind": "drop_step", "sigma": sigma, "seed": run.seed,
                                   "step": drops, "loss": 0.5 * run.loss[:, 0]}))
     # the two lines of the right panel, at the σ of the fit: step = ȳ + slope·(ln(1/σ) − x̄)
@@ -77,11 +77,11 @@ def _fit(res):
     """
     used = [r for r in res.runs if r.cfg.N * r.cfg.init_std ** 2 < FIT_MAX_NSIGMA2]
     x = np.log(1 / np.array([r.cfg.init_std for r in used]))
-    y = np.array([np.median(analysis.drop_steps(r)) for r in used])
+    y = np.array([np.median(measure.drop_steps(r)) for r in used])
     return float(np.polyfit(x, y, 1)[0]), (x.mean(), y.mean()), [r.cfg.init_std for r in used]
 
 
-def caption(res):
+def caption(res, rules):
     return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). "
             f"Left: loss ½‖abᵀ − ãb̃ᵀ‖² of every seed (thin lines) and the "
             f"gradient-flow solution of the reduced ODE in x = a·ã, y = b·b̃, ‖ã‖², ‖b̃‖² (dashed, seed 0's "
@@ -91,15 +91,15 @@ def caption(res):
             f"σ ∈ {{{', '.join(f'{r.cfg.init_std:g}' for r in _runs(res))}}}.")
 
 
-def claims(res):
+def claims(res, rules):
     rows = []
     plateau_ok, worst = True, np.inf
     for run in res.runs:
         if run.cfg.N * run.cfg.init_std ** 2 > 0.01:
             continue  # the plateau claim is about small inits
         rel = run.loss / run.loss[:, :1]
-        t90 = np.array([analysis.first_crossing(run.step, r, 0.9) for r in rel])
-        t10 = np.array([analysis.first_crossing(run.step, r, 0.1) for r in rel])
+        t90 = np.array([measure.first_crossing(run.step, r, 0.9) for r in rel])
+        t10 = np.array([measure.first_crossing(run.step, r, 0.1) for r in rel])
         ratio = t90 / (t10 - t90)  # plateau length over drop duration
         worst = min(worst, float(ratio.min()))
         plateau_ok &= bool(np.all(ratio > 1) and np.all(rel[:, -1] < 1e-6))
@@ -114,8 +114,8 @@ def claims(res):
     devs = []
     for run in res.runs:
         flow = theory.rank1_flow_from_run(run, 0)
-        devs.append(analysis.first_crossing(run.step, run.loss[0], 0.5 * run.loss[0, 0]) /
-                    analysis.first_crossing(run.step, flow["loss"], 0.5 * flow["loss"][0]) - 1)
+        devs.append(measure.first_crossing(run.step, run.loss[0], 0.5 * run.loss[0, 0]) /
+                    measure.first_crossing(run.step, flow["loss"], 0.5 * flow["loss"][0]) - 1)
     dev = float(np.max(np.abs(devs)))
     rows.append(claim("Q2c", res.stem, "GD drops when the gradient-flow ODE (time = η·step) says it should",
                       f"max relative difference of halving steps {dev:.3f}", f"<= {ODE_TOL}",

@@ -7,7 +7,7 @@ Spec: paper/spec/post.md#fig04_rank1_inner.
 import numpy as np
 import pandas as pd
 
-from .. import analysis, theory
+from ..scurve import measure, theory
 from .common import claim, settings, subplots
 
 SOURCE = "reproduced: post [R title], rank-1 'Inner Product w/ Truth' (settings are this package's choice)"
@@ -33,7 +33,7 @@ def _curves(run, b):
     return out, sign
 
 
-def figure_data(res) -> pd.DataFrame:
+def figure_data(res, rules) -> pd.DataFrame:
     rows = []
     for run in res.runs:
         gd, sign = _curves(run, SEED_INDEX)
@@ -46,7 +46,7 @@ def figure_data(res) -> pd.DataFrame:
                                           "step": run.step, "value": v}))
     small, large = _small_large(res)
     rows.append(pd.DataFrame({"sigma": [large.cfg.init_std], "kind": "decay_end", "quantity": "Σ‖ã‖²",
-                              "step": [analysis.norm_decay_end(large)[SEED_INDEX]], "value": np.nan}))
+                              "step": [measure.norm_decay_end(large)[SEED_INDEX]], "value": np.nan}))
     rows.append(_growth_line(small))
     return pd.DataFrame(pd.concat(rows, ignore_index=True))
 
@@ -98,11 +98,11 @@ def _growth_rates(run):
     for b in range(run.loss.shape[0]):
         x = np.abs(run.overlap[b, :, 0, 0, 0])
         sel = (x > GROWTH_WINDOW[0] * run.cfg.init_std) & (x < GROWTH_WINDOW[1]) & (run.step > 0)
-        rates.append(analysis.log_slope(run.step[sel], x[sel]) / run.cfg.lr)
+        rates.append(measure.log_slope(run.step[sel], x[sel]) / run.cfg.lr)
     return np.array(rates)
 
 
-def caption(res):
+def caption(res, rules):
     small, large = _small_large(res)
     return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). "
             f"Seed {small.seed[SEED_INDEX]}; signs fixed so a·ã ends positive. "
@@ -113,7 +113,7 @@ def caption(res):
             f"No bump at rank 1. Settings: {settings(res.cfg, 'N', 'target', 'lr', 'steps', 'seeds')}.")
 
 
-def claims(res):
+def claims(res, rules):
     small, large = _small_large(res)
     rates = _growth_rates(small)
     ab = np.sqrt(small.target_gram[:, 0, 0, 0] * small.target_gram[:, 1, 0, 0])
@@ -121,7 +121,7 @@ def claims(res):
     rows = [claim("Q3", res.stem, "during the plateau the inner product with truth grows exponentially "
                   "at rate ‖a‖‖b‖ per unit time", f"rates/‖a‖‖b‖ in [{(rates / ab).min():.3f}, "
                   f"{(rates / ab).max():.3f}]", f"within ±{RATE_TOL:.0%} of 1", dev <= RATE_TOL)]
-    ends, fell, worst = analysis.norm_decay_end(large), [], 0.0
+    ends, fell, worst = measure.norm_decay_end(large), [], 0.0
     for b, end in enumerate(ends):
         p = large.norm[b, :, 0, 0] ** 2
         flow = theory.rank1_flow_from_run(large, b)["p"]
@@ -133,8 +133,8 @@ def claims(res):
                       "decay (‖ã‖² at least halves) as the gradient flow dp/dt = 2xy − 2pq predicts",
                       f"‖ã‖² falls to ≤ {max(fell):.2f} of its start; max deviation from flow {worst:.3f}",
                       f"≤ 0.5 of start; deviation ≤ {DECAY_TOL}", decays and worst <= DECAY_TOL))
-    rule = analysis.bump_rule()
-    n_bumps = sum(len(analysis.find_bumps(run, rule)) for run in res.runs)
+    rule = rules.inner_product
+    n_bumps = sum(len(measure.find_bumps(run, rule)) for run in res.runs)
     rows.append(claim("P1_rank1", res.stem, "no bump in any inner-product curve at rank 1",
                       n_bumps, 0, n_bumps == 0))
     return rows

@@ -6,7 +6,7 @@ Spec: paper/spec/post.md#fig05_rankk_loss.
 import numpy as np
 import pandas as pd
 
-from .. import analysis
+from ..scurve import measure
 from .common import claim, settings, subplots, sweep_colors
 
 SOURCE = "reconstructed: post [U→S], rank-k 'Loss vs Step' (ranks, N, σ are this package's choice)"
@@ -19,7 +19,7 @@ def _runs(res):
 
 def _times(run):
     rel = run.loss / run.loss[:, :1]
-    return {name: np.array([analysis.first_crossing(run.step, r, lvl) for r in rel])
+    return {name: np.array([measure.first_crossing(run.step, r, lvl) for r in rel])
             for name, lvl in LEVELS.items()}
 
 
@@ -33,7 +33,7 @@ def summary(res) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def figure_data(res) -> pd.DataFrame:
+def figure_data(res, rules) -> pd.DataFrame:
     """kind "seed": every seed's curve; "median": the median over seeds; "summary": the right panel."""
     frames = [pd.DataFrame({"kind": "seed", "rank": run.cfg.rank, "seed": run.seed[b], "step": run.step,
                             "loss": run.loss[b], "relative_loss": run.loss[b] / run.loss[b, 0]})
@@ -69,7 +69,7 @@ def plot(res, data):
     return fig
 
 
-def caption(res):
+def caption(res, rules):
     s = summary(res)
     per_k = "; ".join(f"k={int(r['rank'])}: t90={r.t90:.0f}, width={r.width:.2f}" for _, r in s.iterrows())
     return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). "
@@ -79,7 +79,7 @@ def caption(res):
             f"N(0, 1/N). Settings: {settings(res.cfg, 'N', 'target', 'init_std', 'lr', 'steps', 'seeds')}.")
 
 
-def claims(res):
+def claims(res, rules):
     s = summary(res)
     shorter = bool(np.all(np.diff(s.t90) < 0))
     blurrier = bool(np.all(np.diff(s.width) > 0))

@@ -6,8 +6,8 @@ Spec: paper/spec/post.md#fig06_rankk_inner.
 import numpy as np
 import pandas as pd
 
-from .. import analysis
-from ..analysis import causes
+from ..core import stats
+from ..scurve import causes, measure
 from .common import claim, settings, subplots
 
 SOURCE = "reproduced: post [R title], rank-k 'Inner Product w/ Truth' (settings are this package's choice)"
@@ -21,17 +21,17 @@ def _runs(res):
 def shown_seed(run, rule) -> int:
     """The plotted seed: the one with the most bumps in FACTOR (lowest seed on ties), a written rule."""
     counts = np.zeros(len(run.seed), dtype=int)
-    for bump in analysis.find_bumps(run, rule):
+    for bump in measure.find_bumps(run, rule):
         counts[bump["seed_index"]] += bump["factor"] == FACTOR
     return int(np.argmax(counts))
 
 
-def figure_data(res) -> pd.DataFrame:
-    rule = analysis.bump_rule()
+def figure_data(res, rules) -> pd.DataFrame:
+    rule = rules.inner_product
     rows = []
     for run in _runs(res):
         b = shown_seed(run, rule)
-        bumpy = {(x["learned"], x["target"]) for x in analysis.find_bumps(run, rule)
+        bumpy = {(x["learned"], x["target"]) for x in measure.find_bumps(run, rule)
                  if x["seed_index"] == b and x["factor"] == FACTOR}
         for m in range(run.cfg.k_model):
             for l in range(run.cfg.rank):
@@ -57,8 +57,8 @@ def plot(res, data):
     return fig
 
 
-def caption(res):
-    rule = analysis.bump_rule()
+def caption(res, rules):
+    rule = rules.inner_product
     return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). "
             f"|ã_m·a_l| for every learned vector m (colour) and target l of the first "
             f"factor. Thick: bumps, by the package's one rule: {rule.describe()}. Shown per rank: the seed "
@@ -66,12 +66,12 @@ def caption(res):
             f"Settings: {settings(res.cfg, 'N', 'target', 'init_std', 'lr', 'steps', 'seeds')}.")
 
 
-def claims(res):
+def claims(res, rules):
     """Q4 against a base rate: the bump rate over seeds must be above 0 beyond sampling noise (95 %
     bootstrap interval over seeds), not one lucky seed; rank 1 (fig04, claim P1_rank1 there, and
     P1 in figT2) is the control at which the same rule finds none."""
-    rule = analysis.bump_rule()
-    rates = {run.cfg.rank: causes.rate_ci(causes.seed_has_bump(run, rule)) for run in _runs(res)}
+    rule = rules.inner_product
+    rates = {run.cfg.rank: stats.rate_ci(causes.seed_has_bump(run, rule)) for run in _runs(res)}
     return [claim("Q4_bumps", res.stem, "bumps appear in the inner-product curves at rank > 1, in a share of "
                   "seeds whose 95 % interval lies above 0",
                   "; ".join(f"rank {k}: {r[0]:.2f} of {res.cfg.seeds} seeds [{r[1]:.2f}, {r[2]:.2f}]"

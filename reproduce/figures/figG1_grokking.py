@@ -2,12 +2,12 @@
 
     python -m reproduce plot figG1_grokking
 
-Phases (memorised, circuit formation, cleanup, grokked): reproduce/analysis/grokking.py.
+Phases (memorised, circuit formation, cleanup, grokked): reproduce/grokking/measure.py.
 """
 import numpy as np
 import pandas as pd
 
-from ..analysis import grokking as g
+from ..grokking import measure as g
 from .common import claim, settings, subplots
 
 RESULTS_STEM = "figG_grokking"
@@ -19,7 +19,7 @@ PHASES = ("memorised", "grokked", "cleanup", "cleaned")
 LOSS_LEVELS = (1.0, 1e-2)   # regression: epochs at which the (smoothed) test loss first falls below these
 
 
-def figure_data(res) -> pd.DataFrame:
+def figure_data(res, rules) -> pd.DataFrame:
     """kind "curve": every eval of every seed; kind "phase": each seed's phase epochs (NaN where none)."""
     rows = []
     for run in res.runs:
@@ -33,10 +33,10 @@ def figure_data(res) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def regression_data(res) -> pd.DataFrame:
+def regression_data(res, rules) -> pd.DataFrame:
     """Per seed: phase epochs, test-loss crossing epochs, final accuracies. float32 training is not
     portable across CPU kernels, so this stable form is what the regression test checks, within the
-    measured spread times the grokking family's safety factor (reproduce/families.py)."""
+    measured spread times the grokking family's safety factor (reproduce/core/families.py)."""
     rows = []
     for run in res.runs:
         ph = g.phases(run)
@@ -83,7 +83,7 @@ def _table(res) -> pd.DataFrame:
     return pd.DataFrame([{"seed": int(r.cfg.seed), **g.phases(r)} for r in res.runs])
 
 
-def caption(res):
+def caption(res, rules):
     t = _table(res)
     each = "; ".join(f"seed {r.seed}: memorised {r.memorised:.0f}, grokked {r.grokked:.0f}, cleanup "
                      f"{r.cleanup:.0f}–{r.cleaned:.0f}" for r in t.itertuples())
@@ -96,7 +96,7 @@ def caption(res):
             f"{settings(res.cfg, *SETTINGS)}.")
 
 
-def claims(res):
+def claims(res, rules):
     t = _table(res)
     ratio = t.grokked / t.memorised
     ok = np.isfinite(ratio) & (ratio >= GROK_RATIO)

@@ -11,8 +11,8 @@ Nanda et al. measure it; figG3_frequency_competition reads the embedding instead
 import numpy as np
 import pandas as pd
 
-from .. import analysis
-from ..analysis import grokking as g
+from ..core import bumps
+from ..grokking import measure as g
 from .common import claim, subplots
 
 RESULTS_STEM = "figG_grokking"
@@ -24,7 +24,7 @@ CURVES = {"test_loss": "test loss", "restricted_loss": "restricted loss (all inp
           "excluded_loss": "excluded loss (train inputs)"}
 
 
-def figure_data(res) -> pd.DataFrame:
+def figure_data(res, rules) -> pd.DataFrame:
     """Long format: one row per (seed, curve, k, epoch); k = 0 for the whole-key-set curves."""
     rows = []
     for run in res.runs:
@@ -42,7 +42,7 @@ def _falls(run) -> dict:
             for name in ("restricted", "test")}
 
 
-def regression_data(res) -> pd.DataFrame:
+def regression_data(res, rules) -> pd.DataFrame:
     """Per seed: the epoch at which the excluded loss of the whole key set peaks after memorisation, and
     the epochs at which the restricted and test losses fall below FALL_LEVEL. One row per seed: which key
     frequencies count as essential is itself not portable across CPU kernels (a marginal one's excluded
@@ -79,8 +79,8 @@ def plot(res, data):
     return fig
 
 
-def caption(res):
-    rule = analysis.bump_rule("excluded_loss")
+def caption(res, rules):
+    rule = rules.excluded_loss
     keys = "; ".join(f"seed {r.cfg.seed}: k = {', '.join(map(str, r.key_freqs))}" for r in res.runs)
     return (f"{FIGURE} — {SOURCE}. Key frequencies from each seed's final model ({keys}; each MLP neuron's "
             f"best frequency, neurons holding ≥ {res.cfg.key_frac:.0%} of their activation energy there "
@@ -91,7 +91,7 @@ def caption(res):
             f"{rule.describe()}.")
 
 
-def claims(res):
+def claims(res, rules):
     falls = [_falls(r) for r in res.runs]
     first = [np.isfinite(f["restricted"]) and not f["test"] <= f["restricted"] for f in falls]
     rows = [claim("G2_restricted_first", FIGURE,
@@ -99,8 +99,8 @@ def claims(res):
                   f"{sum(first)} of {len(first)} seeds; restricted / test epochs "
                   + ", ".join(f"{f['restricted']:.0f}/{f['test']:.0f}" for f in falls),
                   f"{len(first)} of {len(first)}", all(first))]
-    rule = analysis.bump_rule("excluded_loss")
-    _, _, peak, trough = analysis.bump_peaks(np.stack([r.excluded_loss for r in res.runs]), rule)
+    rule = rules.excluded_loss
+    _, _, peak, trough = bumps.bump_peaks(np.stack([r.excluded_loss for r in res.runs]), rule)
     rose = (peak >= rule.rise_factor * trough) & (peak >= rule.peak_min)
     rows.append(claim("G2_excluded_rises", FIGURE,
                       f"in every seed the excluded loss (all key frequencies removed) rises after memorisation: "
@@ -109,7 +109,7 @@ def claims(res):
                       f"{int(rose.sum())} of {len(res.runs)} seeds; low → peak "
                       + ", ".join(f"{t:.2g} → {p:.3g}" for t, p in zip(trough, peak)),
                       f"{len(res.runs)} of {len(res.runs)}", bool(rose.all())))
-    each = [g.excluded_bumps(r) for r in res.runs]
+    each = [g.excluded_bumps(r, rules) for r in res.runs]
     n_key, n_bump = sum(len(e) for e in each), sum(b for e in each for b, *_ in e.values())
     missing = [f"seed {r.cfg.seed} k = {k} (max {g.excluded_after_memorisation(r)[:, j].max():.2g} nat)"
                for r, e in zip(res.runs, each) for j, (k, (b, *_)) in enumerate(e.items()) if not b]
@@ -118,8 +118,12 @@ def claims(res):
                       "bump in its own excluded loss (train loss with that frequency removed)",
                       f"{n_bump} of {n_key} key frequencies over {len(res.runs)} seeds"
                       + (f"; no bump: {', '.join(missing)}" if missing else ""),
-                      f"{n_key} of {n_key}", n_key > 0 and n_bump == n_key))
-    status = [g.completeness(r) for r in res.runs]
+                      f"{n_key} of {n_key}", n_key > 0 and n_bump == n_key,
+                      says={"PASS": "Every key frequency bumps in its own excluded loss.",
+                            "FAIL": f"Only {n_bump} of {n_key} key frequencies bump in their own excluded "
+                                    f"loss; removing any of the others alone costs the trained model less than "
+                                    f"the rule's {rule.peak_min:g} nat."}))
+    status = [g.completeness(r, rules) for r in res.runs]
     rows.append(claim("G2_runs_complete", FIGURE,
                       "every seed ran long enough: grokked, cleaned up, and no key frequency's excluded loss "
                       f"is still rising at the end above {rule.peak_min:g} nat (a bump that could be under way)",

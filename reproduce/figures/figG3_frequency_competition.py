@@ -3,14 +3,13 @@ training (absolute norms below, as a secondary view); key frequencies and compet
 
     python -m reproduce plot figG3_frequency_competition
 
-Shares, competitors and "losing out": reproduce/analysis/grokking.py; the bump rule: analysis/bumps.py
+Shares, competitors and "losing out": reproduce/grokking/measure.py; the bump rule: core/bumps.py
 with data/bump.toml [frequency_share].
 """
 import numpy as np
 import pandas as pd
 
-from .. import analysis
-from ..analysis import grokking as g
+from ..grokking import measure as g
 from .common import claim, subplots
 
 RESULTS_STEM = "figG_grokking"
@@ -25,7 +24,7 @@ def roles(run) -> dict:
     return {int(k): "key" if k in run.key_freqs else "competitor" if k in comp else "other" for k in run.freq}
 
 
-def figure_data(res) -> pd.DataFrame:
+def figure_data(res, rules) -> pd.DataFrame:
     rows = []
     for run in res.runs:
         keep = (run.epoch % PLOT_EVERY == 0) | (run.epoch == run.epoch[-1])
@@ -41,7 +40,7 @@ def figure_data(res) -> pd.DataFrame:
 TOP_SHARES = 5   # regression: the final shares of the largest few frequencies, whichever they are
 
 
-def regression_data(res) -> pd.DataFrame:
+def regression_data(res, rules) -> pd.DataFrame:
     """Per seed: the largest final share of the embedding, and the sum of the TOP_SHARES largest. Ranked
     by value, not keyed by frequency: which frequencies end up marginal is not portable across CPU
     kernels (on the other kernel set one key frequency of seed 0 dropped out of the key set)."""
@@ -75,22 +74,22 @@ def plot(res, data):
     return fig
 
 
-def _findings(res):
+def _findings(res, rules):
     out = []
     for run in res.runs:
         ph, comp = g.phases(run), g.competitors(run)
         before = ph["cleanup"] if np.isfinite(ph["cleanup"]) else np.inf
-        key_bump = g.share_bumps(run, run.key_freqs)
-        lost = g.share_lost_before(run, before)
-        out.append(dict(seed=int(run.cfg.seed), comp=comp, lose=g.share_bumps(run, sorted(comp)),
-                        key_bump=[k for k, b in key_bump.items() if b], essential=g.essential_freqs(run),
+        key_bump = g.share_bumps(run, run.key_freqs, rules)
+        lost = g.share_lost_before(run, before, rules)
+        out.append(dict(seed=int(run.cfg.seed), comp=comp, lose=g.share_bumps(run, sorted(comp), rules),
+                        key_bump=[k for k, b in key_bump.items() if b], essential=g.essential_freqs(run, rules),
                         lost=lost, n_key=len(run.key_freqs),
-                        logit_lost=g.share_lost_before(run, before, measure="logit_freq_norm")))
+                        logit_lost=g.share_lost_before(run, before, rules, measure="logit_freq_norm")))
     return out
 
 
-def caption(res):
-    f = _findings(res)
+def caption(res, rules):
+    f = _findings(res, rules)
     each = lambda x: ", ".join(f"k = {k} (best rank {b}, {n} epochs in the top {g.TOP})"  # noqa: E731
                                for k, (b, n) in x["comp"].items()) or "none"
     comp = "; ".join(f"seed {x['seed']}: {each(x)}" for x in f)
@@ -100,11 +99,11 @@ def caption(res):
             f"seed's "
             f"final key frequencies. Dashed: competitors, frequencies outside the key set that ranked in the "
             f"top {g.TOP} above a key frequency after memorisation ({comp}). Grey: all other frequencies. "
-            f"Bump of a share: {analysis.bump_rule('frequency_share').describe()}.")
+            f"Bump of a share: {rules.frequency_share.describe()}.")
 
 
-def claims(res):
-    f = _findings(res)
+def claims(res, rules):
+    f = _findings(res, rules)
     n = len(f)
     with_comp = sum(bool(x["comp"]) for x in f)
     rows = [claim("G3_competition", FIGURE,
@@ -112,14 +111,20 @@ def claims(res):
                   "above a final key frequency after memorisation and ends outside the key set",
                   f"{with_comp} of {n} seeds; competitors " + "; ".join(
                       f"seed {x['seed']}: {', '.join(map(str, x['comp'])) or 'none'}" for x in f),
-                  f"≥ {(n + 1) // 2} of {n}", 2 * with_comp >= n)]
+                  f"≥ {(n + 1) // 2} of {n}", 2 * with_comp >= n,
+                  says={"PASS": f"In {with_comp} of {n} seeds a frequency outside the final key set outranks "
+                                f"a key frequency after memorisation.",
+                        "FAIL": f"Only {with_comp} of {n} seeds have a frequency outside the final key set "
+                                f"that outranks a key frequency after memorisation."})]
     n_comp = sum(len(x["comp"]) for x in f)
     n_lose = sum(sum(x["lose"].values()) for x in f)
     rows.append(claim("G3_competitor_bumps", FIGURE,
                       "the bumps are on the losers: every competitor's share of the embedding bumps (rises, "
                       "then falls back) over the run",
                       f"{n_lose} of {n_comp} competitors over {n} seeds",
-                      f"{n_comp} of {n_comp}, at least 1", n_comp >= 1 and n_lose == n_comp))
+                      f"{n_comp} of {n_comp}, at least 1", n_comp >= 1 and n_lose == n_comp,
+                      says={"PASS": "Every competitor's share of the embedding bumps.",
+                            "FAIL": f"{n_lose} of {n_comp} competitors bump in their share of the embedding."}))
     n_key = sum(x["n_key"] for x in f)
     # Over the whole run, on the key frequencies the model cannot spare (figG2: removing one alone costs
     # the train loss a bump). Not on every key frequency: the spare ones are the marginal part of the key

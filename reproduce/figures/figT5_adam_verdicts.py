@@ -1,56 +1,44 @@
 """Thread extension T5 — the thread's verdicts under Adam: P1–P4 and the premise (the tests of figT2 and
-figT4, reproduce/analysis/verdicts.py) on N × lr × σ trained with Adam, bump thresholds halved, as
+figT4, reproduce/scurve/verdicts.py) on N × lr × σ trained with Adam, bump thresholds halved, as
 written and doubled.
 
     python -m reproduce plot figT5_adam_verdicts
 """
-import matplotlib.colors as mcolors
-import numpy as np
 import pandas as pd
 
-from .. import analysis
-from ..analysis import verdicts
-from .common import claim, settings, subplots
+from ..scurve import verdicts
+from .common import claim, settings, subplots, verdict_heatmap
 
 SOURCE = "extension of the comment thread: its verdicts under Adam (settings are this package's choice)"
-SCALES = (0.5, 1.0, 2.0)
+SCALES = verdicts.SCALES
 # Which way each verdict goes under Adam, as under GD (figT4): "holds" means in at least MOST of the
 # settings, "fails" in at most 1 − MOST (a 95 % interval excludes 0 by chance in ~2.5 % of settings).
 HOLDS = {"P1": True, "P2_height": False, "P2_state": True, "P3": True, "P4": True, "P_premise": False}
 MOST = 0.9
 
 
-def figure_data(res) -> pd.DataFrame:
-    return verdicts.verdict_table(res, analysis.bump_rule(), SCALES)
+def figure_data(res, rules) -> pd.DataFrame:
+    return verdicts.verdict_table(res, rules.inner_product, SCALES)
 
 
 def plot(res, data):
     fig, ax = subplots(1, width=5.0, height=5.6)
     table = data.pivot_table(index=["threshold_scale", "N", "lr", "sigma"], columns="predicate",
                              values="holds", sort=False)[list(verdicts.PREDICATES)]
-    ax.imshow(table.values, cmap=mcolors.ListedColormap(["#d9826f", "#7fbf7b"]), vmin=0, vmax=1,
-              aspect="auto")
-    ax.set_xticks(range(table.shape[1]), table.columns, rotation=60, fontsize=7)
-    ax.set_yticks(range(table.shape[0]), [f"thresholds ×{c:g}: N={n}, lr={lr:g}, σ={s:g}"
-                                          for c, n, lr, s in table.index], fontsize=6)
-    ax.set_xticks(np.arange(table.shape[1] + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(table.shape[0] + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="w", lw=1)
-    ax.grid(which="major", visible=False)
-    ax.tick_params(which="minor", length=0)
-    ax.set_title("Adam: the thread's predicates per setting\n(green: holds, red: fails)", fontsize=8)
+    verdict_heatmap(ax, table, [f"thresholds ×{c:g}: N={n}, lr={lr:g}, σ={s:g}" for c, n, lr, s in table.index],
+                    "Adam: the thread's predicates per setting\n(green: holds, red: fails)")
     return fig
 
 
-def caption(res):
+def caption(res, rules):
     return (f"{res.stem} — {SOURCE}. Each row a setting (bump thresholds, N, Adam learning rate, init σ), "
             f"each column one of the thread's predicates tested as in figT2 and figT4 (P1 against the same "
             f"setting at rank 1). Settings: {settings(res.cfg, 'optimizer', 'target', 'steps', 'seeds')}, "
             f"rank {max(res.cfg.sweep['rank'])} (rank 1 as P1's control).")
 
 
-def claims(res):
-    d = figure_data(res)
+def claims(res, rules):
+    d = figure_data(res, rules)
     n_settings, counts = verdicts.holds_counts(d)
     rows = []
     for pred in verdicts.PREDICATES:

@@ -6,7 +6,7 @@ order of decreasing s_l, each plateau ≈ ln(1/overlap)/s_l (paper/spec/thread.m
 import numpy as np
 import pandas as pd
 
-from .. import analysis, theory
+from ..scurve import measure, theory
 from .common import claim, settings, subplots
 
 SOURCE = "extension [D]: rank-k with distinct singular values (every setting is this package's choice)"
@@ -17,8 +17,8 @@ SAXE_LATER = 1.05  # the weakest mode counts as delayed if learned ≥ 5 % later
 
 def learn_steps(run) -> np.ndarray:
     """(seeds, k): the step at which component l first holds half of its weight s_l."""
-    c, s = analysis.component_strength(run), run.weights
-    return np.array([[analysis.first_crossing(run.step, s[l] - np.abs(c[b, :, l]), s[l] / 2)
+    c, s = measure.component_strength(run), run.weights
+    return np.array([[measure.first_crossing(run.step, s[l] - np.abs(c[b, :, l]), s[l] / 2)
                       for l in range(len(s))] for b in range(c.shape[0])])
 
 
@@ -33,9 +33,9 @@ def saxe_ratios(run) -> np.ndarray:
     return learn_steps(run) / theory.saxe_half_step(run.weights, u0, run.cfg.lr)
 
 
-def figure_data(res) -> pd.DataFrame:
+def figure_data(res, rules) -> pd.DataFrame:
     run = _base(res)
-    c = analysis.component_strength(run)
+    c = measure.component_strength(run)
     u0 = theory.saxe_u0(run.overlap[:, 0])
     frames = [pd.DataFrame({"kind": "measured", "seed": run.seed[b], "component": l, "weight": run.weights[l],
                             "step": run.step, "loss": run.loss[b], "strength": np.abs(c[b, :, l])})
@@ -93,13 +93,13 @@ def plot(res, data):
     return fig
 
 
-def caption(res):
+def caption(res, rules):
     return (f"{res.stem} — {SOURCE}. Target T = Σ_l s_l a_l b_lᵀ with orthonormal a_l, b_l, so s_l are its "
             f"singular values. Left: loss of every seed (log step axis): one drop per component. Middle: "
             f"Σ_m (ã_m·a_l)(b̃_m·b_l)/s_l, the share of component l the model holds, for one seed; dotted "
             f"lines mark the median step at which each reaches ½; dashed: the closed-form per-mode "
             f"trajectory of a two-layer linear network (Saxe, McClelland & Ganguli 2014) in discrete time, "
-            f"each mode started from its own share of the init (reproduce/theory.py), with no fitted "
+            f"each mode started from its own share of the init (reproduce/scurve/theory.py), with no fitted "
             f"parameter. Right: measured / closed-form half-learning step (median over seeds) for "
             f"k̃ = 1, 2, 3, 6 learned components; crosses: modes never half learned. Settings: "
             f"{settings(res.cfg, 'N', 'weights', 'init_std', 'lr', 'steps', 'seeds')}.")
@@ -124,7 +124,7 @@ def _ktilde_claim(res):
                  f"±{SAXE_TOL:.0%}", ok)
 
 
-def claims(res):
+def claims(res, rules):
     run = _base(res)
     t = learn_steps(run)
     order = np.argsort(-run.weights)

@@ -6,7 +6,7 @@ init scale on log axes: a log law for n = 2, a power law σ^−(n−2) for n ≥
 import numpy as np
 import pandas as pd
 
-from .. import analysis, theory
+from ..scurve import measure, theory
 from .common import claim, settings, subplots, sweep_colors
 
 SOURCE = "extension [D]: higher-order tensors, not in the recovered post (settings are this package's choice)"
@@ -34,7 +34,7 @@ def _ode_drop_steps(run) -> np.ndarray:
     for b in range(len(run.seed)):
         loss = theory.order_n_flow(run.overlap[b, 0, :, 0, 0], run.norm[b, 0, :, 0] ** 2,
                                    run.target_gram[b, :, 0, 0], time)
-        out.append(analysis.first_crossing(run.step, loss, 0.5 * loss[0]))
+        out.append(measure.first_crossing(run.step, loss, 0.5 * loss[0]))
     return np.array(out)
 
 
@@ -42,7 +42,7 @@ def plateaus(res) -> pd.DataFrame:
     """Per order and σ: the median over seeds of the step at which the loss halves (inf if it never does)."""
     rows = []
     for run in res.runs:
-        d = analysis.drop_steps(run)
+        d = measure.drop_steps(run)
         d = np.where(np.isnan(d), np.inf, d)  # a seed still on its plateau at the end counts as longest
         o = ode_drop_steps(run)
         o = np.where(np.isnan(o), np.inf, o)
@@ -60,7 +60,7 @@ def exponent(p: pd.DataFrame, order: int) -> float:
     return float(np.polyfit(np.log(d.sigma), np.log(d.plateau), 1)[0])
 
 
-def figure_data(res) -> pd.DataFrame:
+def figure_data(res, rules) -> pd.DataFrame:
     """The loss curves at the middle σ of every order (median over seeds), and the plateau table."""
     sigmas = sorted({r.cfg.init_std for r in res.runs})
     mid = sigmas[len(sigmas) // 2]
@@ -99,21 +99,21 @@ def plot(res, data):
     return fig
 
 
-def caption(res):
+def caption(res, rules):
     p = plateaus(res)
     exps = ", ".join(f"n={n}: {exponent(p, n):.2f}" for n in sorted(p.order.unique()))
     return (f"{res.stem} — {SOURCE}. Left: median loss curves at one σ. Right: median step at which the "
             f"loss halves vs σ (log-log); dashed: ln(1/σ)/η for n = 2 and 1/((n−2)ησ^(n−2)) for n ≥ 3, "
             f"using x₀ = σ for the initial overlap: right in exponent, not in prefactor (overlaps of mixed "
             f"sign must first align). Crosses: the exact reduced gradient flow of the 2n overlaps and norms "
-            f"(reproduce/theory.py), started from each seed's own init, median over seeds: it carries the "
+            f"(reproduce/scurve/theory.py), started from each seed's own init, median over seeds: it carries the "
             f"prefactor. Fitted log-log slopes: {exps}. "
             f"Seeds that never halve count as longest in the median ({int(p.stuck.sum())} such seed-runs). "
             f"Settings: {settings(res.cfg, 'N', 'target', 'lr', 'steps', 'seeds')}, "
             f"σ ∈ {{{', '.join(f'{s:g}' for s in sorted(p.sigma.unique(), reverse=True))}}}.")
 
 
-def claims(res):
+def claims(res, rules):
     p = plateaus(res)
     rows = []
     for n in sorted(p.order.unique()):

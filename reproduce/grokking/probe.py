@@ -2,7 +2,7 @@
 circuit formation, train on, and see whether another frequency takes its place or the model does not
 need it.
 
-    python -m reproduce.grokking_probe [--seed 0] [--epoch 600] [--k K]    (one seed, ~3 min on one core)
+    python -m reproduce.grokking.probe [--seed 0] [--epoch 600] [--k K]    (one seed, ~3 min on one core)
 
 Reads the study's results (data/results/figG_grokking.npz) for the unablated run of the same seed; by
 default removes that seed's key frequency with the largest final embedding share. Writes
@@ -17,18 +17,22 @@ import json
 
 import numpy as np
 
-from . import config, grokking, paths, results
-from .analysis import grokking as g
+import torch
+
+from ..core import config, paths, results
+from . import measure as g
+from .config import STUDY
+from .train import THREADS, measure_snapshots, train
 
 
 def probe(seed: int, epoch: int, k: int | None) -> dict:
-    study = results.load("figG_grokking")
+    study = results.load(STUDY)
     base = next(r for r in study.runs if r.cfg.seed == seed)
     share = g.shares(base.freq_norm)[-1, g.key_index(base)]
     k = int(base.key_freqs[np.argmax(share)]) if k is None else k
-    cfg = dataclasses.replace(config.load(paths.CONFIGS / "figG_grokking.toml"), sweep={}, seed=seed)
-    model, epochs, snaps = grokking.train(cfg, f"probe seed {seed}", ablate=(epoch, k))
-    run = results.Run(cfg, grokking.measure(cfg, model, epochs, snaps))
+    cfg = dataclasses.replace(config.load(paths.CONFIGS / f"{STUDY}.toml"), sweep={}, seed=seed)
+    model, epochs, snaps = train(cfg, f"probe seed {seed}", ablate=(epoch, k))
+    run = results.Run(cfg, measure_snapshots(cfg, model, epochs, snaps))
     side = lambda r: dict(key_freqs=[int(x) for x in r.key_freqs],  # noqa: E731
                           final_test_loss=float(r.test_loss[-1]), final_test_acc=float(r.test_acc[-1]), phases=g.phases(r),
                           removed_share_final=float(g.shares(r.freq_norm)[-1, k - 1]))
@@ -41,13 +45,13 @@ def probe(seed: int, epoch: int, k: int | None) -> dict:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m reproduce.grokking_probe",
+    parser = argparse.ArgumentParser(prog="python -m reproduce.grokking.probe",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epoch", type=int, default=600)
     parser.add_argument("--k", type=int, default=None)
     args = parser.parse_args(argv)
-    grokking.torch.set_num_threads(grokking.THREADS)
+    torch.set_num_threads(THREADS)
     out = probe(args.seed, args.epoch, args.k)
     path = paths.RESULTS / "figG_probe.json"
     results.write_text(path, json.dumps(out, indent=2, default=float) + "\n")

@@ -1,15 +1,14 @@
 """The model families: one `Family` entry per family, read by the CLI, the Makefile (through
-`python -m reproduce deps`), the tests and the benchmark. Nothing else names a family.
+`python -m reproduce deps`), the tests and the benchmark. Nothing else names a family: a family's code
+lives in its own folder (reproduce/<family>/), named here by module path and loaded on use, so importing
+this module imports neither torch nor a family's code.
 
-A config file picks its family with `family = "<name>"` (default "scurve"). Importing this module
-imports neither torch nor a family's code: everything is named by module path and loaded on use.
+A config file picks its family with `family = "<name>"`; a file without the key is DEFAULT's.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Callable
 
 from .errors import ConfigError
 
@@ -26,14 +25,15 @@ class Family:
       `THREADS` (torch threads it trains with, fixed so that reductions run in a fixed order).
     - `length_key`: the config field that `--steps` overrides in smoke runs ("steps", "epochs").
     - `safety`: the regression tests allow this many times the largest deviation measured between
-      numerically different but correct settings (reproduce/spread.py).
+      numerically different but correct settings (reproduce/checks/spread.py).
     - `dtype_floor`: (rtol, atol): the least tolerance the regression tests allow, all that a column
-      whose measured spread is zero gets (reproduce/spread.py); set by the family's float precision.
+      whose measured spread is zero gets (reproduce/checks/spread.py); set by the family's float precision.
     - `teeth`: how tests/test_teeth.py shows that a real change fails a figure's regression check:
       "retrain" (train `perturb(cfg)`, compare with the baseline; for families that train in seconds)
       or "other_seed" (each seed's baseline rows, relabelled as another seed, must fail against that
       seed's rows: a different data seed and init, no training, for families whose runs take minutes).
-    - `perturb(cfg) -> cfg` (with "retrain"): a real, small change of one setting.
+    - `perturb` (with "retrain", "module:function"): `perturb(cfg) -> cfg`, a real, small change of one
+      setting.
     - `ci_set`: `--set` overrides for the CI's second pass under other CPU kernels (`make portable`),
       e.g. one seed of a run that takes minutes; empty: the config as it is. Claims are compared with
       the native verdicts only for configs trained without overrides.
@@ -41,7 +41,7 @@ class Family:
       the config alone, so a config that cannot fit is refused before training starts.
 
     The source files a family's results depend on are derived from the trainer's imports
-    (reproduce/deps.py), never listed here; the figures of a family are those whose results stem
+    (reproduce/core/deps.py), never listed here; the figures of a family are those whose results stem
     (`RESULTS_STEM`) names a config of that family.
     """
     name: str
@@ -51,7 +51,7 @@ class Family:
     dtype_floor: tuple[float, float]
     safety: float
     teeth: str
-    perturb: Callable | None = None
+    perturb: str | None = None
     ci_set: tuple[str, ...] = ()
     bytes_per_run: str | None = None
 
@@ -70,32 +70,35 @@ class Family:
         return self.config_class.split(":")[0]
 
     def estimate_bytes(self, cfg) -> int:
-        if self.bytes_per_run is None:
-            return 0
-        module, fn = self.bytes_per_run.split(":")
-        return int(getattr(import_module(module), fn)(cfg))
+        return 0 if self.bytes_per_run is None else int(_function(self.bytes_per_run)(cfg))
+
+    def perturbed(self, cfg):
+        return _function(self.perturb)(cfg)
 
 
-def _lr_times_1_01(cfg):
-    """S-curves: the learning rate 1 % higher (in a sweep over lr, every swept value) moves every drop
-    step by ~1 %."""
-    sweep = {k: ([v * 1.01 for v in vals] if k == "lr" else vals) for k, vals in cfg.sweep.items()}
-    return dataclasses.replace(cfg, lr=cfg.lr * 1.01, sweep=sweep)
+def _function(spec: str):
+    module, fn = spec.split(":")
+    return getattr(import_module(module), fn)
 
 
 FAMILIES = {
-    "scurve": Family(name="scurve", config_class="reproduce.config:SCurveConfig", trainer="reproduce.train",
-                     length_key="steps", dtype_floor=(1e-12, 1e-20), teeth="retrain",
+    "scurve": Family(name="scurve", config_class="reproduce.scurve.config:SCurveConfig",
+                     trainer="reproduce.scurve.train", length_key="steps", dtype_floor=(1e-12, 1e-20),
+                     teeth="retrain",
                      safety=10.0,  # float64 round-off: other CPUs may amplify it more than ours
-                     perturb=_lr_times_1_01, bytes_per_run="reproduce.config:scurve_bytes"),
-    "grokking": Family(name="grokking", config_class="reproduce.grokking:GrokConfig",
-                       trainer="reproduce.grokking", length_key="epochs", dtype_floor=(1e-6, 1e-12),
+                     perturb="reproduce.scurve.config:perturb",
+                     bytes_per_run="reproduce.scurve.config:scurve_bytes"),
+    "grokking": Family(name="grokking", config_class="reproduce.grokking.config:GrokConfig",
+                       trainer="reproduce.grokking.train", length_key="epochs", dtype_floor=(1e-6, 1e-12),
                        teeth="other_seed",
                        # float32 grokking moves phase epochs by up to ~25 % under other kernels, about as
                        # much as seeds differ: 10× that would accept any seed, so the margin is 2×.
                        safety=2.0,
                        ci_set=("sweep.seed=[0]",)),  # one seed (~4 min natively) under other kernels
 }
+
+
+DEFAULT = "scurve"  # the family of a config file without a `family` key
 
 
 def get(name: str, where: str = "config") -> Family:
@@ -107,3 +110,11 @@ def get(name: str, where: str = "config") -> Family:
 
 def of(cfg) -> Family:
     return get(cfg.family)
+
+
+def of_data(data: dict, where: str = "config") -> Family:
+    """The family of a config's TOML table (DEFAULT without a `family` key), or a ConfigError."""
+    name = data.get("family", DEFAULT)
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}: key 'family': expected str, got {name!r}")
+    return get(name, where)

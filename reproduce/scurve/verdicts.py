@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 
 from . import causes
-from .bumps import BumpRule
-from .scurve import find_bumps, norm_decay_end
+from ..core import stats
+from ..core.bumps import BumpRule
+from .measure import find_bumps, norm_decay_end
 
 PREDICATES = ("P1", "P2_height", "P2_state", "P3", "P4", "P_premise")
+SCALES = (0.5, 1.0, 2.0)  # the bump thresholds halved, as written, doubled (figT4, figT5)
 RISE_FACTOR = {0.5: 1.5, 1.0: None, 2.0: 4.0}  # rise_factor for each scale (None: the rule's own)
 
 
@@ -31,7 +33,7 @@ def verdicts(control, run, rule: BumpRule) -> dict[str, tuple[bool, str, float, 
     its rank-k run; value and reference are the two numbers the verdict compares (NaN where none)."""
     out = {}
     ctrl_bumps = len(find_bumps(control, rule))
-    rate = causes.rate_ci(causes.seed_has_bump(run, rule))
+    rate = stats.rate_ci(causes.seed_has_bump(run, rule))
     out["P1"] = (ctrl_bumps == 0 and rate[1] > 0, f"rank 1: {ctrl_bumps} bumps; rank {run.cfg.rank}: "
                  f"{rate[0]:.2f} [{rate[1]:.2f}, {rate[2]:.2f}] of seeds", rate[1], ctrl_bumps)
     bump_pk, rising_pk = causes.rising_peaks(run, rule)
@@ -68,7 +70,7 @@ def settings_of(res) -> dict:
     return {k: (v[1], v[max(v)]) for k, v in sorted(pairs.items())}
 
 
-def verdict_table(res, rule: BumpRule, scales=(0.5, 1.0, 2.0)):
+def verdict_table(res, rule: BumpRule, scales=SCALES):
     """One row per (threshold scale, setting, predicate): holds (1.0 or 0.0), the measured text and the two
     numbers it compares (`value`, `reference`), which carry the regression check's sensitivity: a verdict
     rarely flips under a 1 % change of a setting, the numbers behind it always move."""

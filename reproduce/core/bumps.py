@@ -12,12 +12,12 @@ to falling. Each measured quantity has its own thresholds (its own scale) in a s
 """
 from __future__ import annotations
 
-import tomllib
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from .. import config, paths
+from . import config, paths
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,29 @@ class BumpRule:
             raise ValueError(f"drop_frac: must be < 1, got {self.drop_frac}")
 
 
-def bump_rule(quantity: str = "inner_product", path=paths.BUMP_RULE) -> BumpRule:
-    """The thresholds of one quantity's section of data/bump.toml."""
-    data = tomllib.loads(path.read_text())
-    if quantity not in data:
-        raise config.ConfigError(f"{path}: key '{quantity}': no such section; sections: {', '.join(data)}")
-    return config.from_dict(BumpRule, {**data[quantity], "quantity": quantity}, f"{path} [{quantity}]")
+@dataclass(frozen=True)
+class BumpRules:
+    """Every section of data/bump.toml: the rule of each measured quantity. Loaded once by the caller
+    (the CLI, the report, the explorer, a test) and passed down to every figure and measurement."""
+    inner_product: BumpRule     # S-curves: |<learned, target>| curves
+    excluded_loss: BumpRule     # grokking: train loss with one key frequency removed
+    frequency_share: BumpRule   # grokking: a frequency's share of the embedding
+
+
+def load_rules(path=paths.BUMP_RULE) -> BumpRules:
+    """The thresholds of every section of data/bump.toml, or a ConfigError naming the file and key."""
+    data = config.read_toml(path)
+    sections = {}
+    for f in dataclasses.fields(BumpRules):
+        if f.name not in data:
+            raise config.ConfigError(f"{path}: key '{f.name}': missing section; sections: {', '.join(data)}")
+        sections[f.name] = config.from_dict(BumpRule, {**data[f.name], "quantity": f.name},
+                                            f"{path} [{f.name}]")
+    unknown = sorted(set(data) - set(sections))
+    if unknown:
+        raise config.ConfigError(f"{path}: key '{unknown[0]}': unknown section; sections: "
+                                 f"{', '.join(sections)}")
+    return BumpRules(**sections)
 
 
 def bump_peaks(curves, rule: BumpRule):

@@ -1,5 +1,5 @@
-"""Measurements on recorded grokking runs (reproduce/grokking.py): phases, per-frequency shares, ranks,
-competitors, and the bumps of per-frequency curves (the rule itself: analysis/bumps.py).
+"""Measurements on recorded grokking runs (grokking/train.py): phases, per-frequency shares, ranks,
+competitors, and the bumps of per-frequency curves (the rule itself: core/bumps.py, passed in as `rules`).
 
 **Phases** (Nanda et al. 2023), located on the recorded curves of one seed:
   memorisation       epoch 0 → the first eval with train accuracy ≥ TRAIN_ACC ("memorised"),
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .bumps import bump_peaks, bump_rule
+from ..core.bumps import BumpRules, bump_peaks
 
 TRAIN_ACC = 0.99      # memorised: train accuracy first reaches this
 TEST_ACC = 0.95       # grokked: test accuracy first reaches this
@@ -84,15 +84,14 @@ def competitors(run) -> dict:
     return out
 
 
-def excluded_bumps(run) -> dict:
+def excluded_bumps(run, rules: BumpRules) -> dict:
     """{key k: (bumps?, peak epoch, peak, final)} for the train loss with frequency k's logit part removed."""
-    rule = bump_rule("excluded_loss")
-    is_bump, idx, peak, _ = bump_peaks(run.excluded_loss_each.T, rule)
+    is_bump, idx, peak, _ = bump_peaks(run.excluded_loss_each.T, rules.excluded_loss)
     return {int(k): (bool(is_bump[j]), float(run.epoch[idx[j]]), float(peak[j]),
                      float(run.excluded_loss_each[-1, j])) for j, k in enumerate(run.key_freqs)}
 
 
-def essential_freqs(run) -> list[int]:
+def essential_freqs(run, rules: BumpRules) -> list[int]:
     """The key frequencies the model cannot spare: those whose own excluded loss bumps (excluded_bumps).
 
     The sturdier part of a seed's key set: on another CPU kernel (ATEN_CPU_CAPABILITY=default) seed 0 kept
@@ -101,20 +100,20 @@ def essential_freqs(run) -> list[int]:
     excluded loss sits near the rule's threshold can still change sides, so no regression row is keyed by
     one (figG2).
     """
-    return [k for k, (b, *_) in excluded_bumps(run).items() if b]
+    return [k for k, (b, *_) in excluded_bumps(run, rules).items() if b]
 
 
-def share_bumps(run, freqs, measure="freq_norm") -> dict:
+def share_bumps(run, freqs, rules: BumpRules, measure="freq_norm") -> dict:
     """{k: bumps?} for the share curves of the given frequencies (data/bump.toml [frequency_share])."""
     s = shares(run.data[measure])[:, np.searchsorted(run.freq, freqs)]
-    is_bump = bump_peaks(s.T, bump_rule("frequency_share"))[0] if len(freqs) else []
+    is_bump = bump_peaks(s.T, rules.frequency_share)[0] if len(freqs) else []
     return {int(k): bool(b) for k, b in zip(freqs, is_bump)}
 
 
-def share_lost_before(run, end_epoch, measure="freq_norm") -> dict:
+def share_lost_before(run, end_epoch, rules: BumpRules, measure="freq_norm") -> dict:
     """{key k: epoch} for key frequencies whose share already bumped (rose, then fell by the rule's
     drop_frac) at some eval before `end_epoch`; the epoch is the first eval at which the fall completes."""
-    rule = bump_rule("frequency_share")
+    rule = rules.frequency_share
     s = shares(run.data[measure])[:, key_index(run)]
     out = {}
     for i in np.nonzero(run.epoch < end_epoch)[0]:
@@ -125,10 +124,10 @@ def share_lost_before(run, end_epoch, measure="freq_norm") -> dict:
     return out
 
 
-def excluded_still_rising(run) -> dict:
+def excluded_still_rising(run, rules: BumpRules) -> dict:
     """{key k: final value} for key frequencies whose excluded loss is at its highest at the last eval and has
     reached the bump rule's peak_min: a bump that may still be under way when the run ends."""
-    rule = bump_rule("excluded_loss")
+    rule = rules.excluded_loss
     c = excluded_after_memorisation(run)
     return {int(k): float(c[-1, j]) for j, k in enumerate(run.key_freqs)
             if c[-1, j] >= c[:, j].max() and c[-1, j] >= rule.peak_min}
@@ -140,7 +139,7 @@ def excluded_after_memorisation(run) -> np.ndarray:
     return run.excluded_loss_each[run.epoch >= (mem if np.isfinite(mem) else 0)]
 
 
-def completeness(run) -> str:
+def completeness(run, rules: BumpRules) -> str:
     """"complete" when the run grokked, cleaned up, and no key frequency's excluded loss is a bump still
     under way at the end (excluded_still_rising); otherwise what is missing, so a short run says so. A key
     frequency whose excluded loss never reaches peak_min has no bump to wait for: removing it alone costs
@@ -151,23 +150,23 @@ def completeness(run) -> str:
         missing.append(f"test accuracy never reaches {TEST_ACC}")
     if not np.isfinite(ph["cleaned"]):
         missing.append("cleanup does not end")
-    rising = excluded_still_rising(run)
+    rising = excluded_still_rising(run, rules)
     if rising:
         missing.append("excluded loss still rising at the end for k = "
                        + ", ".join(f"{k} ({v:.2g} nat)" for k, v in rising.items()))
     return "complete" if not missing else "; ".join(missing)
 
 
-def seed_summary(res) -> pd.DataFrame:
+def seed_summary(res, rules: BumpRules) -> pd.DataFrame:
     """One row per seed: phase epochs, final accuracies, key frequencies and the per-frequency findings."""
     rows = []
     for run in res.runs:
         ph, comp = phases(run), competitors(run)
-        exc = excluded_bumps(run)
-        lost = share_lost_before(run, ph["cleanup"] if np.isfinite(ph["cleanup"]) else np.inf)
-        comp_bumps = share_bumps(run, sorted(comp))
-        essential = essential_freqs(run)
-        shed = [k for k, b in share_bumps(run, run.key_freqs).items() if b]   # over the whole run
+        exc = excluded_bumps(run, rules)
+        lost = share_lost_before(run, ph["cleanup"] if np.isfinite(ph["cleanup"]) else np.inf, rules)
+        comp_bumps = share_bumps(run, sorted(comp), rules)
+        essential = essential_freqs(run, rules)
+        shed = [k for k, b in share_bumps(run, run.key_freqs, rules).items() if b]   # over the whole run
         rows.append(dict(
             seed=int(run.cfg.seed), **ph,
             final_train_acc=float(run.train_acc[-1]), final_test_acc=float(run.test_acc[-1]),
@@ -178,7 +177,7 @@ def seed_summary(res) -> pd.DataFrame:
             key_share_lost=" ".join(map(str, sorted(lost))), n_key_share_lost=len(lost),
             n_essential=len(essential), n_essential_share_bumps=sum(k in essential for k in shed),
             n_spare_share_bumps=sum(k not in essential for k in shed),
-            status=completeness(run)))
+            status=completeness(run, rules)))
     return pd.DataFrame(rows)
 
 

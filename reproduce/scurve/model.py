@@ -16,6 +16,8 @@ import functools
 
 import torch
 
+from .config import INITS, TARGETS
+
 LETTERS = "ijklmn"  # one einsum index per factor (order ≤ 6)
 
 
@@ -38,8 +40,6 @@ def _target_ones(cfg, N, k, g):
     return torch.ones(N, k, dtype=torch.float64)
 
 
-TARGETS = {"gaussian": _target_gaussian, "unit": _target_unit,
-           "orthonormal": _target_orthonormal, "ones": _target_ones}
 MAX_REDRAWS = 10_000  # a constructed init redraws a vector ~k times on average; this many means a bug
 
 
@@ -88,11 +88,18 @@ def distinct_targets(k_model: int, rank: int) -> list[int]:
     return [m % rank for m in range(k_model)]
 
 
-INITS = {"gaussian": _init_gaussian, "zeros": _init_zeros,
-         "collision": lambda cfg, N, k, g, targets: _conditioned(cfg, N, g, targets,
-                                                                 collision_targets(k, targets.shape[1])),
-         "distinct": lambda cfg, N, k, g, targets: _conditioned(cfg, N, g, targets,
-                                                                distinct_targets(k, targets.shape[1]))}
+def _init_collision(cfg, N, k, g, targets):
+    return _conditioned(cfg, N, g, targets, collision_targets(k, targets.shape[1]))
+
+
+def _init_distinct(cfg, N, k, g, targets):
+    return _conditioned(cfg, N, g, targets, distinct_targets(k, targets.shape[1]))
+
+
+# The samplers, by the names the config accepts (scurve/config.py holds the one list of names): a name
+# without its `_target_<name>` / `_init_<name>` function fails here, at import.
+DRAW_TARGET = {name: globals()[f"_target_{name}"] for name in TARGETS}
+DRAW_INIT = {name: globals()[f"_init_{name}"] for name in INITS}
 
 
 def sample(cfg, seed: int):
@@ -103,8 +110,8 @@ def sample(cfg, seed: int):
     every factor, so a learned component starts nearest the same target component in all of them.
     """
     g = torch.Generator().manual_seed(seed)
-    targets = [TARGETS[cfg.target](cfg, cfg.N, cfg.rank, g) for _ in range(cfg.order)]
-    learned = [INITS[cfg.init](cfg, cfg.N, cfg.k_model, g, targets[f]) for f in range(cfg.order)]
+    targets = [DRAW_TARGET[cfg.target](cfg, cfg.N, cfg.rank, g) for _ in range(cfg.order)]
+    learned = [DRAW_INIT[cfg.init](cfg, cfg.N, cfg.k_model, g, targets[f]) for f in range(cfg.order)]
     return targets, learned
 
 

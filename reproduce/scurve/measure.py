@@ -1,5 +1,5 @@
 """Measurements on recorded S-curve runs: drop steps, growth rates, the norm-decay phase, and bumps
-of the inner-product-with-truth curves |⟨ã_m, a_l⟩| (the rule itself: analysis/bumps.py).
+of the inner-product-with-truth curves |⟨ã_m, a_l⟩| (the rule itself: core/bumps.py, passed in).
 
 The **end of the norm-decay phase** is the first recorded step at which the learned vectors' total
 squared norm Σ‖ã‖² stops falling (step 0 when it never falls, e.g. at small init).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bumps import BumpRule, bump_peaks
+from ..core.bumps import BumpRule, bump_peaks
 
 
 def first_crossing(step, curve, level):
@@ -41,6 +41,12 @@ def norm_decay_end(run) -> np.ndarray:
     return run.step[first]
 
 
+def curve_bumps(run, rule: BumpRule):
+    """is_bump and peak index of every |⟨ã_m, a_l⟩| curve, each of shape (seeds, n, k̃, k)."""
+    is_bump, peak_index, peak, _ = bump_peaks(np.moveaxis(np.abs(run.overlap), 1, -1), rule)
+    return is_bump, peak_index, peak
+
+
 def find_bumps(run, rule: BumpRule):
     """Every bump in a run, as a list of dicts: seed index, factor, learned m, target l, peak, steps.
 
@@ -48,7 +54,7 @@ def find_bumps(run, rule: BumpRule):
     to the end (P4: does it turn to another target?).
     """
     curves = np.abs(run.overlap)  # (seeds, steps, n, k̃, k)
-    is_bump, peak_idx, peak, _ = bump_peaks(np.moveaxis(curves, 1, -1), rule)
+    is_bump, peak_idx, peak = curve_bumps(run, rule)
     end = curves[:, -1]
     bumps = []
     for b, f, m, l in zip(*np.nonzero(is_bump)):
@@ -70,3 +76,43 @@ def component_strength(run) -> np.ndarray:
     """⟨T̃, ⊗_f a_l⁽ᶠ⁾⟩ = Σ_m Π_f ⟨ã_m⁽ᶠ⁾, a_l⁽ᶠ⁾⟩, shape (seeds, steps, k): how much of target component l
     the model holds (equal to its weight s_l once learned, for orthonormal targets)."""
     return np.prod(run.overlap, axis=2).sum(axis=2)
+
+
+# --- the thread's two-vector picture (figT1; the explorer's two-vector view uses the same rule) ---
+def bumps_by_curve(run, rule: BumpRule, factor: int = 0) -> dict:
+    """{(seed index, learned m, target l): bump} of one factor's bumps (find_bumps' dicts)."""
+    return {(x["seed_index"], x["learned"], x["target"]): x for x in find_bumps(run, rule)
+            if x["factor"] == factor}
+
+
+def pair_qualifies(curves, bump, orange: int, l: int, bumps: dict, b: int, rule: BumpRule) -> bool:
+    """The thread's picture for a (blue bump, orange) pair on target l of seed b: blue turns to another
+    target as it falls (its overlap elsewhere rises by ≥ shift_min) while orange, with no bump on l, ends
+    above blue's peak (it catches up). `curves`: that seed's |overlap| of the factor, (steps, k̃, k)."""
+    return (bump["other_rise"] >= rule.shift_min and (b, orange, l) not in bumps
+            and curves[-1, orange, l] > bump["peak"])
+
+
+def thread_pair(run, rule: BumpRule, seed_index: int | None = None, target: int | None = None,
+                factor: int = 0):
+    """The (seed index, target l, blue, orange, bump) of the thread's plot, chosen by a written criterion:
+      1. two learned vectors, blue and orange, whose nearest target at step 0 is the same l;
+      2. blue's curve on l is a bump and blue turns away while orange catches up (pair_qualifies).
+    Among all candidates (optionally of one seed and/or one target) the pair whose blue curve falls most
+    (peak − final) wins; ties go to the lower seed. None when no pair meets the criterion."""
+    bumps = bumps_by_curve(run, rule, factor)
+    best = None
+    for (b, blue, l), bump in bumps.items():
+        if (seed_index is not None and b != seed_index) or (target is not None and l != target):
+            continue
+        curves = np.abs(run.overlap[b, :, factor])       # (steps, k̃, k)
+        nearest = curves[0].argmax(axis=1)               # nearest target of each learned vector at init
+        if nearest[blue] != l:
+            continue
+        for orange in np.nonzero(nearest == l)[0]:
+            if orange == blue or not pair_qualifies(curves, bump, orange, l, bumps, b, rule):
+                continue
+            key = (bump["peak"] - bump["final"], -b)
+            if best is None or key > best[0]:
+                best = (key, (b, l, int(blue), int(orange), bump))
+    return None if best is None else best[1]

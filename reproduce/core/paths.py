@@ -1,7 +1,7 @@
 """Every folder the package reads or writes, resolved from this file's location (no other path literals)."""
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # reproduce/core/paths.py -> the repository root
 CONFIGS = ROOT / "data" / "configs"      # one TOML per training run, named by figure stem
 RESULTS = ROOT / "data" / "results"      # generated: curves (.npz), provenance (.json), claims.csv
 FIGURES = ROOT / "paper" / "figures"     # generated: one PNG + PDF per figure stem

@@ -1,57 +1,16 @@
-"""What causes the bumps: per-seed and per-vector bump tables, seeded bootstrap intervals, and the
-controls the thread's predicates are compared with (figT1, figT2, figT3 and their claims).
+"""What causes the bumps: per-seed and per-vector bump tables, and the controls the thread's predicates
+are compared with (figT1, figT2, figT3 and their claims).
 
 Every rate is resampled over **seeds** (the independent unit: curves of one seed share its targets and
-its dynamics), BOOT times with a fixed generator seed, and its 95 % interval is the 2.5–97.5 percentile.
+its dynamics) with core/stats.py's seeded bootstrap.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .bumps import BumpRule, bump_peaks
-
-BOOT = 2000        # bootstrap resamples: the interval ends move by < 0.01 between generator seeds
-BOOT_SEED = 12345  # fixed, so the intervals (and the claims that read them) repeat exactly
-LEVEL = 0.95
-
-
-def bootstrap(stat, n_units: int, boot: int = BOOT, seed: int = BOOT_SEED):
-    """(estimate, lo, hi): a statistic on all units and its 95 % percentile interval over resamples.
-
-    `stat` takes a (resamples, n_units) array of weights (how often each unit is drawn; all ones for the
-    estimate) and returns one value per row; NaN rows are dropped (e.g. a conditional rate whose
-    condition never occurs in a resample). Every statistic here is a ratio of weighted sums over units.
-    """
-    if n_units == 0:
-        return np.nan, np.nan, np.nan
-    rng = np.random.default_rng(seed)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        est = float(stat(np.ones((1, n_units)))[0])
-        draws = np.asarray(stat(rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=boot)), float)
-    draws = draws[np.isfinite(draws)]
-    if draws.size == 0:
-        return est, np.nan, np.nan
-    lo, hi = np.quantile(draws, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
-    return est, float(lo), float(hi)
-
-
-def ratio(num, den):
-    """Statistic for `bootstrap`: Σ w·num / Σ w·den over units."""
-    num, den = np.asarray(num, float), np.asarray(den, float)
-    return lambda w: (w @ num) / (w @ den)
-
-
-def rate_ci(flags, **kw):
-    """A fraction of per-seed flags (or per-seed values in [0, 1]) with its bootstrap interval."""
-    flags = np.asarray(flags, dtype=float)
-    return bootstrap(ratio(flags, np.ones_like(flags)), len(flags), **kw)
-
-
-def curve_bumps(run, rule: BumpRule):
-    """is_bump and peak index of every |⟨ã_m, a_l⟩| curve, each of shape (seeds, n, k̃, k)."""
-    is_bump, peak_index, peak, _ = bump_peaks(np.moveaxis(np.abs(run.overlap), 1, -1), rule)
-    return is_bump, peak_index, peak
-
+from ..core.bumps import BumpRule, bump_peaks
+from ..core.stats import bootstrap, ratio
+from .measure import curve_bumps
 
 def vector_table(run, rule: BumpRule) -> dict:
     """Per (seed, factor, learned vector): does any of its curves bump, and does it share its nearest

@@ -12,7 +12,7 @@ import torch
 from tqdm import tqdm
 
 from . import model
-from .errors import TrainingDiverged
+from ..core.errors import TrainingDiverged
 
 THREADS = 1  # tiny batched matmuls: one thread is fastest and makes every reduction order fixed
 DIVERGENCE_FACTOR = 1e6  # a loss this many times its start means the step size is too large

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, config, families, paths
+from .. import __version__
+from . import config, families, paths
 from .errors import ResultsError
 
 
@@ -117,7 +118,7 @@ def load(stem: str, results_dir: Path = paths.RESULTS) -> Results:
         cfg_dict = meta["config"]
     except (ValueError, KeyError, TypeError):
         raise ResultsError(f"{meta_path}: truncated or corrupt provenance file; {retrain}") from None
-    cfg = config.from_dict(families.get(cfg_dict.get("family", "scurve"), str(meta_path)).config_type(),
+    cfg = config.from_dict(families.of_data(cfg_dict, str(meta_path)).config_type(),
                            cfg_dict, str(meta_path))
     try:
         with np.load(npz_path, allow_pickle=False) as npz:

@@ -1,6 +1,6 @@
 """How long `make all` takes from scratch, and what is left of it when nothing or only a part changed.
 
-    python -m reproduce.bench_pipeline      (also the last part of `make bench`; about 20 minutes on 2 cores)
+    python -m reproduce.checks.bench_pipeline      (also the last part of `make bench`; about 20 minutes on 2 cores)
 
 Every stage runs in one fresh copy of the working tree (tracked and untracked, non-ignored files) with the
 environment this Python runs in, so environment install is excluded. The stages, in order:
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config, families, paths, results
+from ..core import config, families, paths, results
 
 # Seconds. "make all, fresh" is the budget of the grokking issue (#13: fresh `make all` ≤ 15 min on 2 cores,
 # env install excluded); the S-curve and no-op budgets are the pipeline issue's.

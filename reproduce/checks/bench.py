@@ -1,20 +1,20 @@
 """Speed: the package's trainer against the obvious implementation, how its cost scales, and make's times.
 
-    python -m reproduce.bench                  (what `make bench` runs; the pipeline part takes many minutes)
-    python -m reproduce.bench --no-pipeline    (trainer tables only, under a minute)
-    python -m reproduce.bench --device cuda    (the package's side on the GPU; the baseline stays on the CPU)
+    python -m reproduce.checks.bench           (what `make bench` runs; the pipeline part takes many minutes)
+    python -m reproduce.checks.bench --no-pipeline  (trainer tables only, under a minute)
+    python -m reproduce.checks.bench --device cuda  (the package's side on the GPU; the baseline stays on the CPU)
 
 Four tables, each printed and written atomically to data/results/:
-  bench.csv           per case: seconds per seed-step of reproduce.baseline (one seed at a time, dense
+  bench.csv           per case: seconds per seed-step of scurve/baseline.py (one seed at a time, dense
                       N^n tensors, autograd) and of train.train_config (64 seeds batched, span basis), the
                       speedup, and the largest relative difference between their loss curves (must be ≤ 1e-9)
   bench_scaling.csv   the package's seconds per seed-step for seeds × N on the rank-4 matrix task, the
                       one-off part of that (a one-step run), and the baseline's per N
   bench_grokking.csv  seconds per epoch of the grokking trainer against its plain reference pass
-                      (reproduce/bench_grokking.py)
+                      (grokking/bench.py)
   bench_pipeline.csv  wall time of a fresh `make all` and its parts, of no-op makes, and of a rebuild after
                       the S-curve results are gone, in a clean copy of the working tree
-                      (reproduce/bench_pipeline.py)
+                      (checks/bench_pipeline.py)
 Both sides of a comparison run in this process with torch.set_num_threads(families.get("scurve").threads)
 (one thread).
 """
@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import baseline, config, families, paths, results
+from ..core import config, families, paths, results
+from ..scurve import baseline
+from ..scurve.config import SCurveConfig
 
 # Settings shared by every case: GD at η = 0.1 from σ-scale Gaussian inits on unit targets (fig03-06).
 COMMON = dict(lr=0.1, target="unit", init="gaussian", optimizer="gd", dtype="float64", record_points=300)
@@ -51,8 +53,8 @@ REPEATS = 3          # every time is the best of this many runs: the machine is 
 SPEEDUP_TARGETS = {"rank4_N100": 50, "order3_N30_rank3": 200, "order4_N30_rank5": 200}  # issue 5
 
 
-def case_config(settings: dict, seeds: int = SEEDS, device: str = "cpu") -> config.SCurveConfig:
-    return config.SCurveConfig(**{**COMMON, **settings, "seeds": seeds, "device": device})
+def case_config(settings: dict, seeds: int = SEEDS, device: str = "cpu") -> SCurveConfig:
+    return SCurveConfig(**{**COMMON, **settings, "seeds": seeds, "device": device})
 
 
 def time_project(cfg, repeats: int = REPEATS):
@@ -125,7 +127,7 @@ def write(df: pd.DataFrame, name: str, title: str):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m reproduce.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m reproduce.checks.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--no-pipeline", action="store_true", help="skip the make timings (many minutes)")
     parser.add_argument("--device", choices=config.DEVICES, default="cpu",
                         help="device of the package's side (the baseline always runs on the CPU)")
@@ -149,7 +151,7 @@ def main(argv=None):
             print(f"target: {case} speedup {speedup:.0f}× (≥ {target}×): {verdict}")
     print(f"bench: load average now {os.getloadavg()[0]:.2f}", flush=True)
     if args.cases is None:
-        from .bench_grokking import main as grokking_bench   # writes bench_grokking.csv
+        from ..grokking.bench import main as grokking_bench   # writes bench_grokking.csv
         grokking_bench()
     if not args.no_pipeline:
         from .bench_pipeline import main as pipeline_bench   # writes bench_pipeline.csv

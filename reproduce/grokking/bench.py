@@ -1,13 +1,13 @@
 """Speed of the grokking trainer: seconds per epoch of the plain three-position pass (the reference) and
 of the package's `=`-only pass, the same losses to float32 round-off, and the projected study time.
 
-    python -m reproduce.bench_grokking      (also a table of `make bench`; ~1 min on an idle core)
+    python -m reproduce.grokking.bench      (also a table of `make bench`; ~1 min on an idle core)
 
 Writes data/results/bench_grokking.csv: per path, the best seconds per epoch over REPEATS blocks of
 EPOCHS full-batch AdamW epochs of the study config (seed 0, one thread), the load average while it ran,
 the largest relative difference of its per-epoch train loss from the reference's over the first
 AGREE_EPOCHS epochs (checked) and over all EPOCHS (reported), and the projected wall
-time of the study's training (seeds × epochs / grokking.PROCESSES parallel processes).
+time of the study's training (seeds × epochs / PROCESSES parallel processes).
 """
 from __future__ import annotations
 
@@ -18,7 +18,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import config, fourier, grokking, paths, results
+from ..core import config, paths, results
+from . import fourier
+from .config import STUDY, GrokConfig
+from .model import model_and_data
+from .train import PROCESSES, THREADS
 
 EPOCHS = 50        # per timed block: long enough to swamp the per-call overhead, short on a shared machine
 REPEATS = 3        # best of this many blocks: the machine is shared and noisy
@@ -32,10 +36,10 @@ def _forward(model, a, b, p, path):
     return model(a, b)
 
 
-def time_path(cfg: grokking.GrokConfig, path: str) -> tuple[float, np.ndarray]:
+def time_path(cfg: GrokConfig, path: str) -> tuple[float, np.ndarray]:
     """Best seconds per epoch over REPEATS blocks, and the per-epoch train loss of the first block."""
-    torch.set_num_threads(grokking.THREADS)
-    model, a, b, labels, train = grokking.model_and_data(cfg)
+    torch.set_num_threads(THREADS)
+    model, a, b, labels, train = model_and_data(cfg)
     a, b, y = a[train], b[train], labels[train]
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
                             betas=(cfg.beta1, cfg.beta2), fused=True)
@@ -54,7 +58,7 @@ def time_path(cfg: grokking.GrokConfig, path: str) -> tuple[float, np.ndarray]:
 
 
 def grokking_table() -> pd.DataFrame:
-    cfg = config.load(paths.CONFIGS / "figG_grokking.toml")
+    cfg = config.load(paths.CONFIGS / f"{STUDY}.toml")
     runs = cfg.runs()
     one = runs[0]
     rows, ref_loss = [], None
@@ -62,12 +66,12 @@ def grokking_table() -> pd.DataFrame:
         load = os.getloadavg()[0]
         seconds, loss = time_path(one, path)
         ref_loss = loss if ref_loss is None else ref_loss
-        waves = -(-len(runs) // min(len(runs), grokking.PROCESSES))   # ceil: seeds run PROCESSES at a time
+        waves = -(-len(runs) // min(len(runs), PROCESSES))   # ceil: seeds run PROCESSES at a time
         rel = np.abs(loss / ref_loss - 1)
         rows.append(dict(path=path, s_per_epoch=seconds, load_avg=round(load, 2),
                          rel_loss_diff_first=float(rel[:AGREE_EPOCHS].max()),
                          rel_loss_diff_all=float(rel.max()),
-                         seeds=len(runs), epochs=cfg.epochs, processes=grokking.PROCESSES,
+                         seeds=len(runs), epochs=cfg.epochs, processes=PROCESSES,
                          projected_training_s=seconds * cfg.epochs * waves))
     return pd.DataFrame(rows)
 

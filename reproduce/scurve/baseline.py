@@ -1,4 +1,4 @@
-"""The obvious implementation, kept as the yardstick for `python -m reproduce.bench`.
+"""The obvious implementation, kept as the yardstick for `python -m reproduce.checks.bench`.
 
 One seed at a time: build the dense N^n target and model tensors from outer products, take the loss
 ½‖T − T̃‖², let autograd find the gradient, and step plain GD in a Python loop. Float64. It draws the

@@ -1,0 +1,65 @@
+"""The grokking family's config: a + b mod p with a one-layer transformer (paper/spec/grokking.md, "Setup").
+
+    python -m reproduce train data/configs/figG_grokking.toml
+
+Read from TOML by `core.config.load`; imports no torch, so a bad file fails before anything trains.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..core.config import DEVICES, check_choice, check_positive, expand_sweep
+
+STUDY = "figG_grokking"  # the study's stem: data/configs/figG_grokking.toml, its results, the figG figures
+
+
+@dataclass(frozen=True)
+class GrokConfig:
+    """a + b mod p with a one-layer transformer (paper/spec/grokking.md, "Setup")."""
+    # task
+    p: int = 113                    # modulus (prime); vocabulary p numbers plus `=`
+    frac_train: float = 0.3         # share of the p² pairs in the training set
+    # model
+    d_model: int = 128
+    n_heads: int = 4
+    d_head: int = 32
+    d_mlp: int = 512
+    # optimiser: AdamW, full batch; step t uses lr·min(1, (t+1)/warmup)
+    lr: float = 1e-3
+    weight_decay: float = 1.0
+    beta1: float = 0.9
+    beta2: float = 0.98
+    warmup: int = 10
+    # training and recording
+    epochs: int = 10_000            # one full-batch step per epoch
+    eval_every: int = 100           # record (and keep a weight copy) every this many epochs ...
+    log_points: int = 20            # ... plus this many log-spaced epochs below eval_every (log axes)
+    key_frac: float = 0.5           # a neuron votes for its best frequency if it holds this share of its energy
+    seed: int = 0                   # weight init and train/test split (one generator draws both)
+    device: str = "cpu"
+    sweep: dict = field(default_factory=dict)   # only `seed = [...]`: one run per seed
+    family: str = "grokking"
+
+    def __post_init__(self):
+        check_positive(self, "p", "d_model", "n_heads", "d_head", "d_mlp", "lr", "epochs", "eval_every")
+        if self.p < 3 or any(self.p % q == 0 for q in range(2, math.isqrt(self.p) + 1)):
+            raise ValueError(f"p: must be an odd prime (the Fourier basis pairs cos/sin), got {self.p}")
+        if not 0 < self.frac_train < 1:
+            raise ValueError(f"frac_train: must be strictly between 0 and 1, got {self.frac_train}")
+        if self.weight_decay < 0 or self.warmup < 0 or self.log_points < 0 or self.seed < 0:
+            bad = next(n for n in ("weight_decay", "warmup", "log_points", "seed") if getattr(self, n) < 0)
+            raise ValueError(f"{bad}: must be >= 0, got {getattr(self, bad)}")
+        for name in ("beta1", "beta2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be in [0, 1), got {getattr(self, name)}")
+        if not 0 < self.key_frac <= 1:
+            raise ValueError(f"key_frac: must be in (0, 1], got {self.key_frac}")
+        check_choice(self, device=DEVICES)
+        if set(self.sweep) - {"seed"}:
+            raise ValueError("sweep: the grokking family sweeps `seed` only; write one config per setting")
+        if self.family != "grokking":
+            raise ValueError(f"family: must be 'grokking', got {self.family!r}")
+
+    def runs(self) -> list[GrokConfig]:
+        return expand_sweep(self)

@@ -1,0 +1,93 @@
+"""The S-curve family's config: target T = Σ_l s_l a_l⁽¹⁾⊗…⊗a_l⁽ⁿ⁾ learned by T̃ = Σ_m ã_m⁽¹⁾⊗…⊗ã_m⁽ⁿ⁾.
+
+Read from TOML by `core.config.load` (a config file is the whole run, see data/configs/); this module
+imports no torch, so every file is checked before training starts.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..core.config import DEVICES, check_choice, check_positive, expand_sweep
+
+# Valid choices of the string fields: the one list of each (scurve/model.py samples by these names).
+TARGETS = ("gaussian", "unit", "orthonormal", "ones")
+INITS = ("gaussian", "zeros", "collision", "distinct")
+OPTIMIZERS = ("gd", "adam")
+DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class SCurveConfig:
+    """Target T = Σ_l s_l a_l⁽¹⁾⊗…⊗a_l⁽ⁿ⁾ learned by T̃ = Σ_m ã_m⁽¹⁾⊗…⊗ã_m⁽ⁿ⁾ with loss ½‖T − T̃‖²."""
+    # task
+    order: int                      # n: factors per component; 1 = scalar/vector baseline, 2 = matrix
+    rank: int                       # k: target components
+    N: int                          # length of every vector
+    lr: float                       # learning rate η
+    steps: int                      # optimiser steps
+    seeds: int                      # seeds trained together as one batch
+    model_rank: int | None = None   # k̃: learned components; None means k̃ = k
+    target: str = "unit"            # a_l distribution: one of TARGETS
+    target_std: float | None = None  # entry std for target="gaussian"; None means 1/√N (norm ≈ 1)
+    weights: list[float] = field(default_factory=list)  # s_l; empty means weight_ratio^(l-1)
+    weight_ratio: float = 1.0       # s_l = weight_ratio^(l-1) when weights is empty; 1 = all ones
+    init: str = "gaussian"          # ã_m distribution: one of INITS
+    init_std: float = 0.01          # σ: entry std of the learned vectors at step 0
+    # training
+    optimizer: str = "gd"           # one of OPTIMIZERS
+    seed: int = 0                   # first seed; seeds seed … seed+seeds-1
+    record_points: int = 300        # size of the log-spaced step grid (0 and `steps` always included)
+    dtype: str = "float64"
+    device: str = "cpu"
+    # sweep: key -> list of values; one run per combination
+    sweep: dict = field(default_factory=dict)
+    family: str = "scurve"
+
+    def __post_init__(self):
+        check_positive(self, "order", "rank", "N", "lr", "steps", "seeds", "record_points")
+        if self.order > 6:
+            raise ValueError("order: must be at most 6 (the loss uses (2k)^n-entry tensors)")
+        if self.model_rank is not None:
+            check_positive(self, "model_rank")
+        check_choice(self, target=TARGETS, init=INITS, optimizer=OPTIMIZERS, device=DEVICES, dtype=DTYPES)
+        if self.weights and len(self.weights) != self.rank:
+            raise ValueError(f"weights: must list one weight per target component ({self.rank}), "
+                             f"got {len(self.weights)}")
+        if self.target == "orthonormal" and self.rank > self.N:
+            raise ValueError(f"rank: orthonormal targets need rank <= N ({self.N}), got {self.rank}")
+        if not 0 < self.weight_ratio <= 1 or (self.weights and self.weight_ratio != 1):
+            raise ValueError("weight_ratio: must be in (0, 1], and 1 when weights are listed")
+        if self.init in ("collision", "distinct") and not self.init_std > 0:
+            raise ValueError(f"init_std: init {self.init!r} needs init_std > 0")
+        if self.init_std < 0 or (self.target_std is not None and self.target_std <= 0):
+            raise ValueError("init_std: must be >= 0" if self.init_std < 0 else "target_std: must be > 0")
+
+    @property
+    def k_model(self) -> int:
+        return self.rank if self.model_rank is None else self.model_rank
+
+    def runs(self) -> list[SCurveConfig]:
+        return expand_sweep(self)
+
+
+def scurve_bytes(cfg) -> int:
+    """Bytes the S-curve trainer holds for a config: recorded curves plus per-seed working tensors.
+
+    Curves: loss, overlaps (n·k̃·k) and norms (n·k̃) at `record_points` steps; working set: the factors
+    and their gradients (n·N·(k+k̃)) and the loss's Gram products ((k+k̃)^n entries per seed).
+    """
+    total = 0
+    for run in expand_sweep(cfg):
+        n, k, km = run.order, run.rank, run.k_model
+        curves = (run.record_points + 2) * (1 + n * km * k + n * km)
+        work = 4 * n * run.N * (k + km) + (k + km) ** n
+        total += 8 * run.seeds * (curves + work)
+    return total
+
+
+def perturb(cfg):
+    """A real, small change for tests/test_teeth.py: the learning rate 1 % higher (in a sweep over lr,
+    every swept value), which moves every drop step by ~1 %."""
+    sweep = {k: ([v * 1.01 for v in vals] if k == "lr" else vals) for k, vals in cfg.sweep.items()}
+    return dataclasses.replace(cfg, lr=cfg.lr * 1.01, sweep=sweep)
