@@ -31,93 +31,20 @@
 # recovered) or *extension* (a prediction derived here, not a figure of the post).
 
 # %% tags=["remove-input"]
-# Setup (its code is hidden in the HTML): read the claims table once; `section` shows each figure of
-# figures.FIGURE_IDS under the prefixes given, so a figure module added later appears without an edit here.
-import functools
-import html
-import io
-
-import matplotlib.pyplot as plt
+# Setup (its code is hidden in the HTML): the claims table, read once, and the bump rules, passed to every
+# figure module; `page.section` shows each figure of figures.FIGURE_IDS under the prefixes given, so a figure
+# module added later appears without an edit here (reproduce/report_page.py).
 import pandas as pd
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, display
 
 from reproduce import answer, figures
 from reproduce.core import bumps, paths, results
+from reproduce.report_page import Page, esc
 
 CLAIMS = pd.read_csv(paths.CLAIMS, keep_default_na=False)
 RULES = bumps.load_rules()  # data/bump.toml, read once and passed to every figure module
-load = functools.cache(results.load)  # figures that share a results file (figG*) read it once
-SHOWN = []  # stems shown so far; the last figure section shows any module that no section claimed
-esc = html.escape
-
-
-def claims_table(rows, table_id=None):
-    """Claims rows as an HTML table with a verdict column (the test reads the id="claims-table" one).
-
-    The per-figure tables (no table_id) leave out the figure column, which the heading above gives."""
-    cols = ["claim_id", "figure_id", "statement", "measured", "expected"]
-    cols = cols if table_id else [c for c in cols if c != "figure_id"]
-    head = "".join(f"<th>{c.removesuffix('_id')}</th>" for c in cols) + "<th>result</th>"
-    body = "".join(
-        "<tr>" + "".join(f"<td>{esc(str(getattr(r, c)))}</td>" for c in cols)
-        + f"<td class=\"{r.verdict.lower()}\">{r.verdict}</td></tr>"
-        for r in rows.itertuples())
-    ident = f' id="{table_id}"' if table_id else ""
-    return HTML(f"<table class='claims'{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-
-
-def settings(res):
-    """Every set value of the run's config, the sweep, and the config file with its hash."""
-    cfg = dict(res.meta["config"])
-    sweep, _ = cfg.pop("sweep", {}), cfg.pop("family", None)
-    fixed = ", ".join(f"{k}={v}" for k, v in cfg.items() if k not in sweep and v not in (None, [], {}))
-    swept = "; ".join(f"{k} ∈ {{{', '.join(map(str, v))}}}" for k, v in sweep.items())
-    where = (paths.CONFIGS / f"{res.stem}.toml").relative_to(paths.ROOT)
-    return (f"<b>Settings</b> ({esc(str(where))}, hash {esc(res.meta['config_hash'])}): {esc(fixed)}"
-            + (f"; <b>sweep</b>: {esc(swept)}" if swept else ""))
-
-
-def render(fig):
-    """The figure as a PNG at its own dpi (reproduce/figures/matplotlibrc), shown at 100 px per inch."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
-    width = round(fig.get_figwidth() * 100)
-    plt.close(fig)
-    return Image(buf.getvalue(), width=width)
-
-
-def show(stem):
-    """One figure: source tag, settings, the plot, its caption and its claims rows."""
-    mod, res = figures.module(stem), load(figures.results_stem(stem))
-    tag, _, detail = mod.SOURCE.partition(":")
-    display(HTML(f"<h3>{esc(stem)}</h3><p class='tag'><b>Source: {esc(tag)}</b> — {esc(detail.strip())}"
-                 f"<br>{settings(res)}</p>"))
-    display(render(mod.plot(res, mod.figure_data(res, RULES))))
-    display(HTML("".join(f"<p class='caption'>{esc(p)}</p>" for p in mod.caption(res, RULES).split("\n"))))
-    rows = CLAIMS[CLAIMS.figure_id == stem]
-    display(claims_table(rows) if len(rows) else HTML("<p><i>No claims rows for this figure.</i></p>"))
-    SHOWN.append(stem)
-
-
-def tally(prefix, what):
-    """'3 of 4 <what> claims pass; P2 fails (measured …).' for the figures whose stem starts with prefix."""
-    rows = CLAIMS[CLAIMS.figure_id.str.startswith(prefix)]
-    if rows.empty:
-        return f"No {what} claims are in {paths.CLAIMS.name} for this build."
-    other = rows[rows.verdict != "PASS"]
-    return (f"{len(rows) - len(other)} of {len(rows)} {what} claims pass"
-            + "".join(f"; {r.claim_id} is {r.verdict} (measured {r.measured}, expected {r.expected})"
-                      for r in other.itertuples()) + ".")
-
-
-def section(*prefixes):
-    """Show every figure whose stem starts with one of `prefixes`, in figures.FIGURE_IDS order."""
-    stems = [s for s in figures.FIGURE_IDS if s.startswith(prefixes)]
-    if not stems:
-        display(HTML(f"<p><i>No figure module reproduce/figures/{esc('|'.join(prefixes))}*.py exists in "
-                     f"this build.</i></p>"))
-    for stem in stems:
-        show(stem)
+page = Page(CLAIMS, RULES)
+section, tally, claims_table = page.section, page.tally, page.claims_table
 
 
 # %% [markdown]
@@ -254,11 +181,11 @@ section("figX")
 
 # %% tags=["remove-input"]
 # Any figure module that no section above claimed (none, when the sections cover every prefix).
-others = [s for s in figures.FIGURE_IDS if s not in SHOWN]
+others = [s for s in figures.FIGURE_IDS if s not in page.shown]
 if others:
     display(HTML("<h2>Other figures</h2>"))
     for stem in others:
-        show(stem)
+        page.show(stem)
 
 # %% [markdown]
 # ## 7. All claims

@@ -84,8 +84,8 @@ def test_claims_table_matches_claims_csv(parsed):
     header, *rows = parsed.tables["claims-table"]
     col = {name: header.index(name) for name in ("claim", "figure", "result")}
     shown = [(r[col["claim"]], r[col["figure"]], r[col["result"]]) for r in rows]
-    csv = pd.read_csv(paths.CLAIMS)
-    expected = [(str(r.claim_id), str(r.figure_id), "PASS" if r.passed else "FAIL") for r in csv.itertuples()]
+    csv = pd.read_csv(paths.CLAIMS, keep_default_na=False)
+    expected = [(str(r.claim_id), str(r.figure_id), r.verdict) for r in csv.itertuples()]
     assert shown == expected
 
 

@@ -25,6 +25,9 @@ def copy_project(dest: Path, configs: dict[str, str]) -> Path:
     """The tracked sources in a fresh folder with only `configs` (name -> TOML text), as a new clone has."""
     shutil.copytree(paths.ROOT / "reproduce", dest / "reproduce", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(paths.ROOT / "Makefile", dest)
+    shutil.copy(paths.ROOT / "requirements.lock", dest)
+    (dest / "paper").mkdir()
+    shutil.copy(paths.PAPER / "s_curves.py", dest / "paper")  # the report's notebook: make's rules read it
     (dest / "data" / "configs").mkdir(parents=True)
     (dest / "data" / "results").mkdir()
     shutil.copy(paths.BUMP_RULE, dest / "data")
@@ -118,5 +121,5 @@ def test_make_refuses_an_old_python_with_a_clear_message(tmp_path):
     proc = subprocess.run(["make", "env", f"PYTHON={old}", "CONDA_DEFAULT_ENV="], cwd=project,
                           capture_output=True, text=True)
     assert proc.returncode != 0
-    assert "needs Python >= 3.10" in proc.stdout + proc.stderr and "3.9.18" in proc.stdout + proc.stderr
+    assert "needs Python >= 3.11" in proc.stdout + proc.stderr and "3.9.18" in proc.stdout + proc.stderr
     assert not (project / ".venv").exists()

@@ -132,5 +132,6 @@ def make_rules() -> str:
                      f"{' '.join(sources)}\n")
     lines.append(f"CLAIMS_SRC := {' '.join(sorted(claim_sources))}\n")
     # the report's own notebook imports count too (it reads the answer sentences, the figure modules)
-    lines.append(f"REPORT_SRC := {' '.join(closure(PACKAGE / 'report.py', paths.PAPER / 's_curves.py'))}\n")
+    report = [p for p in (PACKAGE / "report.py", paths.PAPER / "s_curves.py") if p.is_file()]
+    lines.append(f"REPORT_SRC := {' '.join(closure(*report))}\n")
     return "".join(lines)
