@@ -83,7 +83,8 @@ def test_runs_differing_in_target_weights_or_init_batched_together_are_bit_ident
     """Those runs share one batch (BATCHABLE), with the weights one row per seed: each must be bit for bit
     what it is trained alone (products are per matrix), so batching never moves a baseline."""
     cfg = replace(tiny(rank=3, model_rank=2, seeds=2),
-                  sweep={"target": ["unit", "orthonormal"], "weight_ratio": [1.0, 0.5], "init": ["gaussian", "collision"]})
+                  sweep={"target": ["unit", "orthonormal"], "weight_ratio": [1.0, 0.5],
+                         "init": ["gaussian", "collision"]})
     runs = train.train_config(cfg)
     for run, member in zip(runs, cfg.runs()):
         (alone,) = train.train_config(member)
