@@ -65,3 +65,9 @@ def test_the_config_refuses_record_modes_at_another_order():
     from reproduce.scurve.config import SCurveConfig
     with pytest.raises(ValueError, match="record_modes"):
         SCurveConfig(order=3, rank=2, N=5, lr=0.1, steps=5, seeds=1, record_modes=True)
+
+
+def test_dependent_targets_are_refused_in_one_line():
+    a = np.ones((3, 2)) / np.sqrt(3)  # two equal targets
+    with pytest.raises(ValueError, match="linearly dependent"):
+        _basis(a, a, np.ones(2))

@@ -112,7 +112,7 @@ def example_frames(res, rules, preds) -> list[pd.DataFrame]:
         for m in range(run.cfg.k_model):
             for l in range(run.cfg.rank):
                 frames.append(pd.DataFrame({"kind": "curve", "basis": basis, "seed": int(run.seed[b]),
-                                            "learned": m, "target": l, "bump": bool(bump[m, l]), "step": run.step,
+                                            "learned": m, "target": l, "bump": float(bump[m, l]), "step": run.step,
                                             "trained": np.abs(trained[b, :, 0, m, l]),
                                             "predicted": np.abs(model[b, :, 0, m, l])}))
     return frames

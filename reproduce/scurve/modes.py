@@ -56,7 +56,11 @@ def basis(target_gram, weights) -> Modes:
         raise ValueError(f"order: the mode basis needs an order-2 target, got order {gram.shape[1]}")
     B, _, k, _ = gram.shape
     w = np.broadcast_to(np.asarray(weights, dtype=float), (B, k))
-    R = np.linalg.cholesky(gram).swapaxes(-1, -2)            # (B, 2, k, k), upper: AᵀA = RᵀR
+    try:
+        R = np.linalg.cholesky(gram).swapaxes(-1, -2)        # (B, 2, k, k), upper: AᵀA = RᵀR
+    except np.linalg.LinAlgError:
+        raise ValueError("target: the target vectors of a factor are linearly dependent (rank > N?); the "
+                         "mode basis needs k independent targets per factor") from None
     s_all = np.empty((B, k))
     to_mode = np.empty((B, 2, k, k))
     mode_target = np.empty((B, 2, k, k))

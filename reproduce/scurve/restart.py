@@ -12,8 +12,7 @@ Why one learned pair per restart: with the other pairs frozen, pair m follows th
 ½‖T − Σ_{m'≠m} ⊗_f ã_m'⁽ᶠ⁾ − ⊗_f ã_m⁽ᶠ⁾‖², i.e. it fits a target of the same form whose extra components
 are the frozen pairs with weight −1; with them removed it fits T. So a restart is a k̃ = 1 run on
 k + k̃ − 1 target components: the dynamics of masking the others' updates (equal to ~1e-14, tests/
-test_restart.py), at a fraction of the cost. Restarts of different k̃ share the batch once zero-padded to
-the widest span (a zero component of weight 0 changes nothing).
+test_restart.py), at a fraction of the cost, and all restarts of one span width run as one batch.
 
 Results per run, besides the S-curve arrays: `bump` (R, 5) = (seed index, factor, learned m, target l,
 record index of the restart), and `frozen`, `removed` (R, S): the bump's curve |⟨ã_m, a_l⟩| up to the
@@ -79,14 +78,15 @@ def continue_lone_pairs(targets, weights, pair, start, watch, lr, steps: int, gr
 
 def intervene(runs: list[dict], cfgs, rule) -> None:
     """Find every bump of every run and add its `bump`, `frozen` and `removed` arrays (see module doc).
-    Runs that share steps and record grid are restarted in one batch."""
+    Runs that share steps, record grid and span width are restarted in one batch."""
     rows = [half_peak_restarts(run["overlap"], rule) for run in runs]
     batches: dict[tuple, list] = {}
     for i, (run, cfg) in enumerate(zip(runs, cfgs)):
-        key = (cfg.steps, tuple(run["step"]))
+        # one batch per span width too: padding a k̃ = 2 restart to k̃ = 8's width would double its work
+        key = (cfg.steps, tuple(run["step"]), run["span_targets"].shape[-2], run["states"].shape[-1])
         batches.setdefault(key, []).extend((i, frozen, r) for frozen in (True, False) for r in range(len(rows[i])))
     cont: dict[tuple, np.ndarray] = {}
-    for (steps, grid), pieces in batches.items():
+    for (steps, grid, _, _), pieces in batches.items():
         if not pieces:
             continue
         parts = [lone_pair(runs[i], rows[i][r], frozen) for i, frozen, r in pieces]
