@@ -156,3 +156,15 @@ def test_an_equivalence_row_passes_fails_or_stays_undetermined():
     assert verdict(row(0.12, 0.30)) == "FAIL"
     assert verdict(row(-0.05, 0.15)) == "UNDETERMINED"
     assert verdict(row(-0.01, 0.01, bumps=3)) == "UNDETERMINED"
+
+
+def test_for_one_run_the_explorer_gets_curves_in_both_bases():
+    """What the explorer draws beside a trained seed: predicted overlaps in the target and the mode basis,
+    shaped like the run's own (`overlap`, `mode_overlap`), also for a run trained without record_modes."""
+    cfg = tiny(rank=3, model_rank=2, N=20, steps=200, record_points=50, seeds=1, init_std=0.01)
+    (raw,) = train.train_config(cfg)
+    run = Run(cfg, raw)
+    pred = balanced.predict(run)
+    _, mode_ov = balanced.run_modes(run)
+    assert pred.overlap.shape == pred.mode_overlap.shape == mode_ov.shape == run.overlap.shape
+    np.testing.assert_allclose(pred.overlap, run.overlap, atol=0.05)  # small init: close to GD throughout

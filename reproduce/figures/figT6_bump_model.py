@@ -105,9 +105,8 @@ def example_frames(res, rules, preds) -> list[pd.DataFrame]:
     both = [bump_peaks(_curves(ov), rules.inner_product)[0].reshape(len(run.seed), -1).any(axis=1)
             for ov in (run.overlap, mode_ov)]
     b = int(np.argmax(both[0] & both[1]))
-    pred_modes = np.stack([p.coeff.swapaxes(-1, -2)] * 2, axis=2)  # the model's mode overlaps are C itself
     frames = []
-    for basis, trained, model in (("target", run.overlap, p.overlap), ("mode", mode_ov, pred_modes)):
+    for basis, trained, model in (("target", run.overlap, p.overlap), ("mode", mode_ov, p.mode_overlap)):
         bump = bump_peaks(_curves(trained[b:b + 1]), rules.inner_product)[0][0, 0]
         for m in range(run.cfg.k_model):
             for l in range(run.cfg.rank):

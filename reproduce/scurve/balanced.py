@@ -1,6 +1,9 @@
 """The balanced-mode model: a prediction of every inner-product curve of an order-2 run from its init and its
 target alone, with no fitted parameter (paper/spec/thread.md, "The balanced-mode model").
 
+For one run (figT6, figT7, the explorer): `predict(run)` gives the predicted curves in the target basis
+(`.overlap`) and the mode basis (`.mode_overlap`); `run_modes(run)` the run's own mode overlaps.
+
 In the mode basis of T = U S Vᵀ (scurve/modes.py) the learned pairs' coordinates P = UᵀÃ, Q = VᵀB̃ grow in
 the linear phase along C = (P + Q)/2 by (1 + ηS) per step, while (P − Q)/2 decays by (1 − ηS). Taking the
 pairs balanced (P = Q = C) and dropping the parts outside the target span, gradient descent becomes
@@ -28,6 +31,12 @@ class Prediction:
     coeff: np.ndarray    # (B, S, k, k̃): C_t at the run's record steps
     overlap: np.ndarray  # (B, S, 2, k̃, k): predicted ⟨ã_m, a_l⟩ (factor 0) and ⟨b̃_m, b_l⟩ (factor 1)
     modes: modes_.Modes
+
+    @property
+    def mode_overlap(self) -> np.ndarray:
+        """Predicted overlaps with the modes, (B, S, 2, k̃, k) like a run's `mode_overlap`: C itself, the same
+        for both factors (the model is balanced)."""
+        return np.stack([self.coeff.swapaxes(-1, -2)] * 2, axis=2)
 
 
 def iterate(C0, s, lr: float, steps: int, grid, cross: bool = True) -> np.ndarray:
