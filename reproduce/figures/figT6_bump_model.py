@@ -6,7 +6,7 @@ in the target basis or in the mode basis of T (reproduce/scurve/modes.py).
     python -m reproduce plot figT6_bump_model
 
 The model, its score and every threshold below were fixed on figT3's seeds 0–63; this config trains seeds
-1000–1031 (paper/spec/thread.md#figt6_bump_model).
+1000–1031 (paper/spec/thread.md, section figT6_bump_model).
 """
 import numpy as np
 import pandas as pd
