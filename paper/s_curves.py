@@ -128,10 +128,12 @@ display(HTML(f"<p><b>The thread's predicates here:</b> {esc(tally('figT', 'threa
 # k̃, the geometry and weights of the targets, and inits *constructed* so that two learned vectors start
 # nearest the same target, or each nearest its own), and figT4 reruns every predicate over 54 settings
 # (N, learning rate, init scale, bump thresholds halved and doubled), figT5 over 24 more trained with
-# Adam. The verdict below is assembled from the claims table, so it changes if the data do.
+# Adam. figT6 predicts every curve's bump from the init and the target alone with a parameter-free model
+# (the balanced-mode model, scored on held-out seeds), and figT7 restarts every bump with the other learned
+# pairs frozen or removed. The verdict below is assembled from the claims table, so it changes if the data do.
 
 # %%
-section("figT3", "figT4", "figT5")
+section("figT3", "figT4", "figT5", "figT6", "figT7")
 
 # %% tags=["remove-input"]
 # The verdict, sentence by sentence from the claims (reproduce/answer.py; each sentence is its claim's own).

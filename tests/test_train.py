@@ -77,3 +77,31 @@ def test_records_have_documented_shapes():
     assert run["loss"].shape == (3, S)
     assert run["overlap"].shape == (3, S, 3, 3, 2)
     assert run["norm"].shape == (3, S, 3, 3)
+
+
+def test_runs_differing_in_target_weights_or_init_batched_together_are_bit_identical():
+    """Those runs share one batch (BATCHABLE), with the weights one row per seed: each must be bit for bit
+    what it is trained alone (products are per matrix), so batching never moves a baseline."""
+    cfg = replace(tiny(rank=3, model_rank=2, seeds=2),
+                  sweep={"target": ["unit", "orthonormal"], "weight_ratio": [1.0, 0.5],
+                         "init": ["gaussian", "collision"]})
+    runs = train.train_config(cfg)
+    for run, member in zip(runs, cfg.runs()):
+        (alone,) = train.train_config(member)
+        for key in ("loss", "overlap", "norm", "weights", "target_gram"):
+            np.testing.assert_array_equal(alone[key], run[key], err_msg=f"{key} of {member.target}, "
+                                          f"{member.weight_ratio}, {member.init}")
+
+
+def test_record_modes_adds_the_mode_overlaps_and_changes_nothing_else():
+    from reproduce.scurve import modes
+    cfg = tiny(rank=3, model_rank=2, seeds=2)
+    (plain,) = train.train_config(cfg)
+    (rec,) = train.train_config(replace(cfg, record_modes=True))
+    assert set(rec) - set(plain) == {"mode_overlap"}
+    for key in plain:
+        np.testing.assert_array_equal(plain[key], rec[key])
+    # measured from the vectors in the trainer, it equals the target overlaps mapped through the basis
+    basis = modes.basis(rec["target_gram"], rec["weights"])
+    np.testing.assert_allclose(rec["mode_overlap"], modes.mode_overlaps(rec["overlap"], basis), atol=1e-12)
+    assert rec["mode_overlap"].shape == rec["overlap"].shape

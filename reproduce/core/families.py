@@ -95,6 +95,12 @@ FAMILIES = {
                        # much as seeds differ: 10× that would accept any seed, so the margin is 2×.
                        safety=2.0,
                        ci_set=("sweep.seed=[0]",)),  # one seed (~4 min natively) under other kernels
+    # the S-curve trainer plus restarts of every bump with the other pairs frozen / removed (figT7)
+    "scurve_restart": Family(name="scurve_restart", config_class="reproduce.scurve.config:RestartConfig",
+                             trainer="reproduce.scurve.restart", length_key="steps",
+                             dtype_floor=(1e-12, 1e-20), teeth="retrain", safety=10.0,
+                             perturb="reproduce.scurve.config:perturb",
+                             bytes_per_run="reproduce.scurve.config:restart_bytes"),
 }
 
 

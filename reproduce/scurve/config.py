@@ -38,6 +38,7 @@ class SCurveConfig:
     optimizer: str = "gd"           # one of OPTIMIZERS
     seed: int = 0                   # first seed; seeds seed … seed+seeds-1
     record_points: int = 300        # size of the log-spaced step grid (0 and `steps` always included)
+    record_modes: bool = False      # order 2: also record overlaps with T's singular vectors (scurve/modes.py)
     dtype: str = "float64"
     device: str = "cpu"
     # sweep: key -> list of values; one run per combination
@@ -60,6 +61,9 @@ class SCurveConfig:
             raise ValueError("weight_ratio: must be in (0, 1], and 1 when weights are listed")
         if self.init in ("collision", "distinct") and not self.init_std > 0:
             raise ValueError(f"init_std: init {self.init!r} needs init_std > 0")
+        if self.record_modes and self.order != 2:
+            raise ValueError(f"record_modes: the mode basis (singular vectors of T) needs order 2, got "
+                             f"order {self.order}")
         if self.init_std < 0 or (self.target_std is not None and self.target_std <= 0):
             raise ValueError("init_std: must be >= 0" if self.init_std < 0 else "target_std: must be > 0")
 
@@ -74,13 +78,14 @@ class SCurveConfig:
 def scurve_bytes(cfg) -> int:
     """Bytes the S-curve trainer holds for a config: recorded curves plus per-seed working tensors.
 
-    Curves: loss, overlaps (n·k̃·k) and norms (n·k̃) at `record_points` steps; working set: the factors
+    Curves: loss, overlaps (n·k̃·k, twice with record_modes) and norms (n·k̃) at `record_points` steps;
+    working set: the factors
     and their gradients (n·N·(k+k̃)) and the loss's Gram products ((k+k̃)^n entries per seed).
     """
     total = 0
     for run in expand_sweep(cfg):
         n, k, km = run.order, run.rank, run.k_model
-        curves = (run.record_points + 2) * (1 + n * km * k + n * km)
+        curves = (run.record_points + 2) * (1 + n * km * k * (2 if run.record_modes else 1) + n * km)
         work = 4 * n * run.N * (k + km) + (k + km) ** n
         total += 8 * run.seeds * (curves + work)
     return total
@@ -91,3 +96,27 @@ def perturb(cfg):
     every swept value), which moves every drop step by ~1 %."""
     sweep = {k: ([v * 1.01 for v in vals] if k == "lr" else vals) for k, vals in cfg.sweep.items()}
     return dataclasses.replace(cfg, lr=cfg.lr * 1.01, sweep=sweep)
+
+
+@dataclass(frozen=True)
+class RestartConfig(SCurveConfig):
+    """The intervention runs of scurve/restart.py (family "scurve_restart"): an S-curve config trained as
+    usual, whose every bump is then restarted with the other learned pairs frozen, and removed."""
+    family: str = "scurve_restart"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.optimizer != "gd":
+            raise ValueError(f"optimizer: a restart continues plain gradient descent ('gd'), got "
+                             f"{self.optimizer!r}")
+
+
+def restart_bytes(cfg) -> int:
+    """scurve_bytes plus what the restarts hold: the learned vectors at every record step (restarts start
+    from them), and at most two restarts per curve, each a pair and its curve."""
+    total = scurve_bytes(cfg)
+    for run in expand_sweep(cfg):
+        n, k, km, S = run.order, run.rank, run.k_model, run.record_points + 2
+        span = min(run.N, k + km)
+        total += 8 * run.seeds * (S * n * span * km + 2 * n * km * k * (S + n * span * (k + km)))
+    return total

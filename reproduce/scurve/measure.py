@@ -116,3 +116,14 @@ def thread_pair(run, rule: BumpRule, seed_index: int | None = None, target: int 
             if best is None or key > best[0]:
                 best = (key, (b, l, int(blue), int(orange), bump))
     return None if best is None else best[1]
+
+
+def half_peak_restarts(overlap, rule: BumpRule) -> np.ndarray:
+    """Every bump of (B, S, n, k̃, k) overlaps as rows (b, f, m, l, h), h the first record index at which
+    the curve reaches half its peak, on the rise: where figT7's interventions restart it."""
+    curves = np.moveaxis(np.abs(np.asarray(overlap)), 1, -1)         # (B, n, k̃, k, S)
+    is_bump, peak_index, peak, _ = bump_peaks(curves, rule)
+    rows = [(b, f, m, l, int(np.argmax(curves[b, f, m, l, : peak_index[b, f, m, l] + 1]
+                                      >= peak[b, f, m, l] / 2)))
+            for b, f, m, l in zip(*np.nonzero(is_bump))]
+    return np.array(rows, dtype=np.int64).reshape(-1, 5)

@@ -211,7 +211,8 @@ def exact_loss(targets, learned, weights) -> torch.Tensor:
     if coords.shape[-2] > coords.shape[-1]:
         Q, _ = torch.linalg.qr(coords)
         coords = Q.mT @ coords  # (n, batch, k + k̃, k + k̃)
-    signed = torch.cat([weights, -torch.ones(coords.shape[-1] - weights.shape[-1], dtype=weights.dtype,
-                                             device=weights.device)])
+    # weights (k,) or one row per batch element (B, 1, k); the learned components count with −1
+    spare = weights.shape[:-1] + (coords.shape[-1] - weights.shape[-1],)
+    signed = torch.cat([weights, -torch.ones(spare, dtype=weights.dtype, device=weights.device)], dim=-1)
     residual = dense(coords, signed)  # dense() takes the factors along dim 0
     return 0.5 * residual.pow(2).flatten(1).sum(1)

@@ -12,11 +12,14 @@ import torch
 from tqdm import tqdm
 
 from . import model
+from . import modes as mode_basis
 from ..core.errors import TrainingDiverged
 
 THREADS = 1  # tiny batched matmuls: one thread is fastest and makes every reduction order fixed
 DIVERGENCE_FACTOR = 1e6  # a loss this many times its start means the step size is too large
-BATCHABLE = ("init_std", "seed", "seeds")  # runs differing only in these train in one batch
+# Runs differing only in these train in one batch: the weights travel as one row per seed, and every
+# product is per matrix, so a run's numbers are bit for bit those it gets in a batch of its own.
+BATCHABLE = ("init_std", "seed", "seeds", "target", "target_std", "weights", "weight_ratio", "init")
 
 
 def step_grid(steps: int, points: int) -> np.ndarray:
@@ -34,12 +37,19 @@ def _dtype(cfg):
 
 
 @torch.inference_mode()  # no autograd bookkeeping: a step is ~10 tiny ops, so per-op overhead counts
-def train_batch(cfg, targets, learned, weights, desc="train", progress=None):
-    """Train one batch; targets/learned are per-factor lists (or stacks) of (batch, N, ·) tensors.
+def train_batch(cfg, targets, learned, weights, desc="train", progress=None, to_mode=None,
+                keep_states=False):
+    """Train one batch; targets/learned are per-factor lists (or stacks) of (batch, N, ·) tensors and
+    `weights` the s_l, (k,) or one row per batch element (batch, k).
 
     `progress(step, steps)`, if given, is called at every recorded step (the explorer's progress bar).
+    `to_mode` (batch, 2, k, k) (scurve.modes.Modes.to_mode): also record every learned vector's overlap
+    with the modes of T, u_j = Σ_l a_l to_mode[·, 0, l, j] (factor 1) and v_j likewise (factor 2).
+    `keep_states`: also keep the learned vectors at every record step (scurve/restart.py restarts from them).
 
-    Returns numpy arrays on the log grid: loss (B, S), overlap (B, S, n, k̃, k), norm (B, S, n, k̃).
+    Returns a dict of numpy arrays on the log grid: step (S,), loss (B, S), overlap (B, S, n, k̃, k), norm
+    (B, S, n, k̃), with to_mode also mode_overlap (B, S, n, k̃, k); with keep_states also the tensors
+    states (S, n, B, D, k̃), span_targets (n, B, D, k) in the coordinates training ran in.
     """
     grid = step_grid(cfg.steps, cfg.record_points)
     record = grid.tolist()  # Python ints: the per-step `t == record[r]` test stays cheap
@@ -47,12 +57,18 @@ def train_batch(cfg, targets, learned, weights, desc="train", progress=None):
     targets, learned = model.stacked(targets), model.stacked(learned)
     if cfg.optimizer == "gd":
         targets, learned = model.to_span(targets, learned)  # exact for GD, see model.to_span
+    if weights.dim() == 2:
+        weights = weights[:, None, :]  # (B, 1, k): broadcasts over each seed's coordinates
     weighted = targets * weights
     opt = torch.optim.Adam([learned], lr=cfg.lr) if cfg.optimizer == "adam" else None
     B, n, k, km = targets.shape[1], cfg.order, cfg.rank, cfg.k_model
     loss = torch.empty(B, len(grid), dtype=targets.dtype, device=targets.device)
     overlap = torch.empty(B, len(grid), n, km, k, dtype=loss.dtype, device=loss.device)
     norm = torch.empty(B, len(grid), n, km, dtype=loss.dtype, device=loss.device)
+    if to_mode is not None:
+        modes = targets @ to_mode.to(targets).transpose(0, 1)  # (n, B, D, k): u_j, v_j in training coordinates
+        mode_overlap = torch.empty_like(overlap)
+    states = torch.empty((len(grid),) + learned.shape, dtype=loss.dtype) if keep_states else None
     bar = tqdm(total=cfg.steps, desc=desc, disable=not sys.stderr.isatty(), leave=False)
     r = 0
     for t in range(cfg.steps + 1):
@@ -61,6 +77,10 @@ def train_batch(cfg, targets, learned, weights, desc="train", progress=None):
             loss[:, r] = model.exact_loss(targets, learned, weights)
             overlap[:, r] = g_mt.transpose(0, 1)
             norm[:, r] = torch.diagonal(g_mm, dim1=-2, dim2=-1).transpose(0, 1).sqrt()
+            if to_mode is not None:
+                mode_overlap[:, r] = (learned.mT @ modes).transpose(0, 1)
+            if keep_states:
+                states[r] = learned
             r += 1
             bar.update(t - bar.n)
             if progress is not None:
@@ -74,7 +94,12 @@ def train_batch(cfg, targets, learned, weights, desc="train", progress=None):
             learned.grad = -grads
             opt.step()
     bar.close()
-    return grid, loss.cpu().numpy(), overlap.cpu().numpy(), norm.cpu().numpy()
+    out = dict(step=grid, loss=loss.cpu().numpy(), overlap=overlap.cpu().numpy(), norm=norm.cpu().numpy())
+    if to_mode is not None:
+        out["mode_overlap"] = mode_overlap.cpu().numpy()
+    if keep_states:
+        out.update(states=states.cpu(), span_targets=targets.cpu())
+    return out
 
 
 def check_finite(where: str, grid, loss, seeds):
@@ -91,10 +116,11 @@ def _group_key(run):
                  if f.name not in BATCHABLE)
 
 
-def train_config(cfg, where: str = "config", progress=None) -> list[dict]:
-    """Train every run of a config (its sweep); runs that differ only in init scale or seeds share a batch.
+def train_config(cfg, where: str = "config", progress=None, keep_states=False) -> list[dict]:
+    """Train every run of a config (its sweep); runs that differ only in BATCHABLE keys share a batch.
 
-    `progress(step, steps)` is passed to train_batch for every batch.
+    `progress(step, steps)` is passed to train_batch for every batch; `keep_states` too (the restarts of
+    scurve/restart.py), each run's dict then also holds its states, span_targets and span_weights.
     """
     torch.set_num_threads(THREADS)
     runs = cfg.runs()
@@ -104,24 +130,34 @@ def train_config(cfg, where: str = "config", progress=None) -> list[dict]:
     out: list[dict] = [{} for _ in runs]
     for members in groups.values():
         first = runs[members[0]]
-        seeds, draws = [], []
+        seeds, draws, rows = [], [], []
         for i in members:
             for s in range(runs[i].seed, runs[i].seed + runs[i].seeds):
                 seeds.append(s)
                 draws.append(model.sample(runs[i], s))
+                rows.append(model.component_weights(runs[i]))
         dev, dt = torch.device(first.device), _dtype(first)
         stack = lambda which, f: torch.stack([d[which][f] for d in draws]).to(dev, dt)
         targets = [stack(0, f) for f in range(first.order)]
         learned = [stack(1, f) for f in range(first.order)]
-        weights = model.component_weights(first).to(dev, dt)
-        grid, loss, overlap, norm = train_batch(first, targets, learned, weights, desc=where,
-                                               progress=progress)
-        check_finite(where, grid, loss, seeds)
+        weights = torch.stack(rows)  # (B, k): one row per seed, float64 on the CPU
         gram = torch.stack([torch.stack([A.mT @ A for A in d[0]]) for d in draws]).numpy()
+        to_mode = None
+        if first.record_modes:
+            to_mode = torch.as_tensor(mode_basis.basis(gram, weights.numpy()).to_mode)
+        got = train_batch(first, targets, learned, weights.to(dev, dt), desc=where, progress=progress,
+                          to_mode=to_mode, keep_states=keep_states)
+        check_finite(where, got["step"], got["loss"], seeds)
         start = 0
         for i in members:
             sl = slice(start, start + runs[i].seeds)
             start += runs[i].seeds
-            out[i] = dict(step=grid, seed=np.array(seeds[sl]), loss=loss[sl], overlap=overlap[sl],
-                          norm=norm[sl], target_gram=gram[sl], weights=weights.cpu().numpy())
+            out[i] = dict(step=got["step"], seed=np.array(seeds[sl]), loss=got["loss"][sl],
+                          overlap=got["overlap"][sl], norm=got["norm"][sl], target_gram=gram[sl],
+                          weights=weights[sl.start].to(dt).numpy())
+            if to_mode is not None:
+                out[i]["mode_overlap"] = got["mode_overlap"][sl]
+            if keep_states:
+                out[i].update(states=got["states"][:, :, sl], span_targets=got["span_targets"][:, sl],
+                              span_weights=weights[sl].to(dt))
     return out
