@@ -11,11 +11,12 @@ APP = Path(__file__).with_name("app.py")
 
 
 def command(port: int, address: str = "127.0.0.1") -> list[str]:
-    """The streamlit command line: no browser opened, no usage statistics sent, no file watcher."""
+    """The streamlit command line: no browser opened, no usage statistics sent, no file watcher, and no
+    full garbage collection after every rerun (Streamlit's default; ~0.15 s of CPU per keypress here)."""
     return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", address,
             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", "--global.developmentMode", "false",
-            "--client.toolbarMode", "minimal"]
+            "--client.toolbarMode", "minimal", "--runner.postScriptGC", "false"]
 
 
 def main(argv=None):
