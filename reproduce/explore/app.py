@@ -6,10 +6,12 @@ import time
 
 import streamlit as st
 
-from reproduce.core import bumps
-from reproduce.core.errors import ConfigError, TrainingDiverged
-from reproduce.explore import charts, core, plots
-from reproduce.scurve import config
+import reproduce.explore
+reproduce.explore.READY.wait()  # the server's warm-up imports these modules (explore/__main__.py)
+from reproduce.core import bumps  # noqa: E402
+from reproduce.core.errors import ConfigError, TrainingDiverged  # noqa: E402
+from reproduce.explore import charts, core, plots  # noqa: E402
+from reproduce.scurve import config  # noqa: E402
 
 LONG_RUN_STEPS = 20_000  # runs longer than this show a progress bar (shorter ones finish in well under 1 s)
 
