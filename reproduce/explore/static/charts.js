@@ -54,13 +54,14 @@ function logSplits(u, axis, min, max) {  // whole decades, at most ~8 of them la
   return out;
 }
 
-const decade = v => v >= 1e-3 && v <= 1e3 ? fmt(v) : "1e" + Math.round(Math.log10(v));
+// a log axis labels whole decades; uPlot passes null for the splits it leaves unlabelled
+const decade = v => v == null ? "" : v >= 1e-3 && v <= 1e3 ? fmt(v) : "1e" + Math.round(Math.log10(v));
 
 function axis(fig, log, label) {
-  const a = { label, labelSize: label ? 18 : 0, size: 42, font: "11px sans-serif", labelFont: "12px sans-serif",
+  const a = { label, labelSize: label ? 18 : 0, size: log ? 50 : 42, font: "11px sans-serif", labelFont: "12px sans-serif",
               values: (u, splits) => splits.map(log ? decade : fmt), grid: { stroke: "#eee" },
               ticks: { stroke: "#ccc" } };
-  if (log) a.splits = logSplits;
+  if (log) Object.assign(a, { splits: logSplits, filter: (u, splits) => splits });  // label every decade drawn
   return a;
 }
 
