@@ -4,7 +4,7 @@
     python -m reproduce.checks.bench --no-pipeline  (trainer tables only, under a minute)
     python -m reproduce.checks.bench --device cuda  (the package's side on the GPU; the baseline stays on the CPU)
 
-Four tables, each printed and written atomically to data/results/:
+Five tables, each printed and written atomically to data/results/:
   bench.csv           per case: seconds per seed-step of scurve/baseline.py (one seed at a time, dense
                       N^n tensors, autograd) and of train.train_config (64 seeds batched, span basis), the
                       speedup, and the largest relative difference between their loss curves (must be ≤ 1e-9)
@@ -12,6 +12,8 @@ Four tables, each printed and written atomically to data/results/:
                       one-off part of that (a one-step run), and the baseline's per N
   bench_grokking.csv  seconds per epoch of the grokking trainer against its plain reference pass
                       (grokking/bench.py)
+  bench_explore.csv   the explorer in headless Chromium: keypress to last chart redrawn, median and p90,
+                      and the first page (checks/bench_explore.py)
   bench_pipeline.csv  wall time of a fresh `make all` and its parts, of no-op makes, and of a rebuild after
                       the S-curve results are gone, in a clean copy of the working tree
                       (checks/bench_pipeline.py)
@@ -153,6 +155,9 @@ def main(argv=None):
     if args.cases is None:
         from ..grokking.bench import main as grokking_bench   # writes bench_grokking.csv
         grokking_bench()
+    if args.cases is None:
+        from .bench_explore import main as explorer_bench   # writes bench_explore.csv (needs chromium)
+        explorer_bench([])
     if not args.no_pipeline:
         from .bench_pipeline import main as pipeline_bench   # writes bench_pipeline.csv
         pipeline_bench()

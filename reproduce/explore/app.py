@@ -4,16 +4,16 @@
 """
 import time
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from reproduce.core import bumps
-from reproduce.core.errors import ConfigError, TrainingDiverged
-from reproduce.explore import core, plots
-from reproduce.scurve import config
+import reproduce.explore
+reproduce.explore.READY.wait()  # the server's warm-up imports these modules (explore/__main__.py)
+from reproduce.core import bumps  # noqa: E402
+from reproduce.core.errors import ConfigError, TrainingDiverged  # noqa: E402
+from reproduce.explore import charts, core, plots  # noqa: E402
+from reproduce.scurve import config  # noqa: E402
 
 LONG_RUN_STEPS = 20_000  # runs longer than this show a progress bar (shorter ones finish in well under 1 s)
-PLOTLY_CONFIG = {"displayModeBar": False}  # less to draw on each update; zoom and hover still work
 
 st.set_page_config(page_title="S-curve explorer", layout="wide")
 
@@ -95,12 +95,6 @@ with st.sidebar:  # before training, so the exported file follows a change at on
     st.caption("Train it with `python -m reproduce train explore.toml`.")
 
 
-def _chart(spec: dict, key: str):
-    # st.plotly_chart validates a dict spec trace by trace (~0.1 s for the four charts); a Figure built
-    # unvalidated skips that. tests/test_explore.py validates every spec in full instead.
-    st.plotly_chart(go.Figure(spec, _validate=False), key=key, theme=None, config=PLOTLY_CONFIG)
-
-
 @st.cache_resource(show_spinner=False)  # data/bump.toml, read once per server
 def _rules():
     return bumps.load_rules()
@@ -111,7 +105,7 @@ def _compute(key: str, _settings: dict, _progress=None):
     return core.compute(_settings, _rules(), progress=_progress)
 
 
-start = time.perf_counter()
+ss["run_start"] = time.perf_counter()
 long_run = settings["steps"] > LONG_RUN_STEPS
 bar = st.progress(0.0, text=f"training {settings['steps']} steps …") if long_run else None
 try:
@@ -124,8 +118,10 @@ except (ConfigError, TrainingDiverged) as err:  # the command line prints the sa
 if bar:
     bar.empty()
 
-st.title("Multi-component learning: S-curve explorer")
-if ex is not None:
+
+@st.fragment  # a change of these views' own controls reruns only them: no retraining, no sidebar
+def views(ex):
+    ss["fragment_start"] = time.perf_counter()
     c1, c2 = st.columns([1, 1])
     with c1:
         logx = st.checkbox("log step axis", value=False, key="logx")
@@ -133,12 +129,12 @@ if ex is not None:
         logy = st.checkbox("log loss axis", value=True, key="logy")
     left, right = st.columns([1, 1])
     with left:
-        _chart(plots.loss_figure(ex, logx, logy), "loss_plot")
+        charts.show(plots.loss_figure(ex, logx, logy), "loss_plot")
     with right:
-        _chart(plots.strength_figure(ex, logx), "strength_plot")
+        charts.show(plots.strength_figure(ex, logx), "strength_plot")
     factor = st.selectbox("factor", range(ex.cfg.order), format_func=lambda f: f"factor {f + 1}",
                           key="factor") if ex.cfg.order > 1 else 0
-    _chart(plots.inner_figure(ex, factor, logx), "inner_plot")
+    charts.show(plots.inner_figure(ex, factor, logx), "inner_plot")
     st.caption(f"✕ marks a bump: {ex.rule.describe()}.")
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -154,10 +150,17 @@ if ex is not None:
                                   format_func=label, key=f"pair_{i}")
         if choice != "auto" and choice < ex.cfg.k_model:
             pair = pair[:i] + [choice] + pair[i + 1:]
-    _chart(plots.pair_figure(ex, target, pair, factor, logx), "pair_plot")
-    st.caption("auto: the learned vectors nearest the target at step 0 (as in the thread's plot); first the "
-               "one whose bump on it falls most, then the one that ends most aligned. Right: the first "
-               "against every target.")
+    charts.show(plots.pair_figure(ex, target, pair, factor, logx), "pair_plot")
+    st.caption("auto: the pair of the thread's plot where this target has one (scurve.measure.thread_pair, "
+               "figT1's rule: both start nearest the target, the first has a bump and turns away, the second "
+               "catches up); else the two that start nearest it. Right: the first against every target.")
+    began = ss["run_start"] if ss.get("full_run") else ss["fragment_start"]
     st.caption(f"trained in {ex.train_seconds * 1000:.0f} ms, analysed in {ex.analysis_seconds * 1000:.0f} "
-               f"ms; page built in {(time.perf_counter() - start) * 1000:.0f} ms")
+               f"ms; page built in {(time.perf_counter() - began) * 1000:.0f} ms")
 
+
+st.title("Multi-component learning: S-curve explorer")
+if ex is not None:
+    ss["full_run"] = True
+    views(ex)
+    ss["full_run"] = False

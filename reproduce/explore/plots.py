@@ -1,123 +1,144 @@
-"""The explorer's tables as Plotly figure specs (plain dicts, drawn in the browser).
+"""The explorer's views as figure specs, plain dicts that static/charts.js draws in the browser (uPlot).
 
-Plain dicts rather than plotly.graph_objects: building ~100 validated trace objects takes ~0.3 s, which
-alone would break the explorer's 0.3 s response budget; a dict spec costs a few milliseconds.
+A figure is {title, height (px per row of panels), cols, x (the shared step axis), xlog, ylog, ylabel,
+panels: [{title, series: [{name, y, color, width, dash, reference}], marks: {x, y}}], legend:
+[{name, color, dash, mark}]}. Numbers travel as base64 typed arrays ({dtype, bdata}), a quarter of the
+JSON of a list of floats.
+
+Colours: every curve of a view has a colour of its own (one legend entry per colour), and keeps it in
+every panel of the view: learned vector ã_m takes PALETTE[m], target a_l (and component l) PALETTE[k̃ + l],
+so learned vectors and targets never share one; in the two-vector view the pair is blue (first) and
+orange (second) as in the thread's plot, which no target colour is when k̃ ≥ 2; ✕ bump marks are black,
+reference lines (the weights s_l) dashed grey. A new view is a function returning such a dict, shown with `charts.show(figure, key)`.
 """
 from __future__ import annotations
 
-import math
+import base64
+import colorsys
 
 import numpy as np
 
 from .core import Explored
 
-# Plotly's default palette: learned vector m keeps its color in every panel.
-COLORS = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880",
-          "#ff97ff", "#fecb52"]
-BLUE, ORANGE = "#1f77b4", "#ff7f0e"
-MARGIN = dict(l=55, r=10, t=70, b=45)
+# tab10 without its grey, then ten more well-separated hues; beyond 20, evenly spread generated hues
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
+           "#17becf", "#393b79", "#e7ba52", "#637939", "#ad494a", "#7b4173", "#1b9e77", "#e7298a",
+           "#a6761d", "#66a61e", "#6b6ecf", "#843c39"]
+MARK, REFERENCE, LOSS = "#000000", "#777777", "#000000"
 
 
-def _color(m: int) -> str:
-    return COLORS[m % len(COLORS)]
+def colours(n: int) -> list[str]:
+    """n distinct colours: the palette, then generated hues (golden-angle steps) for large ranks."""
+    out = PALETTE[:n]
+    i = 0
+    while len(out) < n:
+        r, g, b = colorsys.hls_to_rgb((i * 0.618034) % 1.0, 0.45, 0.65)
+        c = f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
+        if c not in out and c not in (MARK, REFERENCE):
+            out.append(c)
+        i += 1
+    return out
 
 
-def _line(x, y, name, color, width=1.5, **kw) -> dict:
-    return dict(type="scatter", mode="lines", x=np.asarray(x).tolist(), y=np.asarray(y).tolist(),
-                name=name, line=dict(color=color, width=width, dash=kw.pop("dash", "solid")), **kw)
+def learned_colour(ex: Explored, m: int) -> str:
+    return colours(ex.cfg.k_model + ex.cfg.rank)[m]
 
 
-def _grid(rows: int, cols: int, titles: list[str], logx: bool, gap=0.04) -> tuple[dict, list]:
-    """Layout axes for a rows × cols grid of panels; returns (layout, [(xref, yref) per panel])."""
-    layout, refs, notes = {}, [], []
-    w, h = (1 - gap * (cols - 1)) / cols, (1 - 0.1 * (rows - 1)) / rows
-    for i, title in enumerate(titles):
-        r, c = divmod(i, cols)
-        s = "" if i == 0 else str(i + 1)
-        x0, y1 = c * (w + gap), 1 - r * (h + 0.1)
-        layout[f"xaxis{s}"] = dict(domain=[x0, x0 + w], anchor=f"y{s}", type="log" if logx else "linear",
-                                   title=dict(text="step") if r == rows - 1 else None)
-        layout[f"yaxis{s}"] = dict(domain=[max(y1 - h, 0.0), y1], anchor=f"x{s}")  # clip rounding below 0
-        refs.append((f"x{s}", f"y{s}"))
-        notes.append(dict(text=title, x=x0 + w / 2, y=y1, xref="paper", yref="paper", xanchor="center",
-                          yanchor="bottom", showarrow=False))
-    layout["annotations"] = notes
-    return layout, refs
+def target_colour(ex: Explored, l: int) -> str:
+    return colours(ex.cfg.k_model + ex.cfg.rank)[ex.cfg.k_model + l]
 
 
-def _step_mask(step, logx: bool):
-    return step > 0 if logx else np.ones(len(step), dtype=bool)  # a log axis cannot show step 0
+def typed(a, dtype: str = "<f4") -> dict:
+    """A numeric array as a base64 typed array (float32 unless given: plenty for a curve on screen)."""
+    a = np.ascontiguousarray(a, dtype=dtype)
+    return {"dtype": a.dtype.str[1:], "bdata": base64.b64encode(a.tobytes()).decode()}
+
+
+def series(name, y, color, width=1.5, dash=False, reference=False, dtype="<f4") -> dict:
+    return dict(name=name, y=typed(y, dtype), color=color, width=width, dash=dash, reference=reference)
+
+
+def figure(title, step, panels, legend, height=300, cols=1, xlog=False, ylog=False, ylabel="") -> dict:
+    return dict(title=title, x=typed(step, "<f8"), panels=panels, legend=legend, height=height, cols=cols,
+                xlog=xlog, ylog=ylog, ylabel=ylabel)
+
+
+def legend_of(panels, marks: bool = False) -> list[dict]:
+    """One legend entry per curve name (first appearance), then the ✕ mark if any panel has one."""
+    seen = {}
+    for p in panels:
+        for s in p["series"]:
+            if not s["reference"]:
+                seen.setdefault(s["name"], dict(name=s["name"], color=s["color"], dash=s["dash"]))
+    refs = {s["color"]: s for p in panels for s in p["series"] if s["reference"]}
+    out = list(seen.values()) + [dict(name=s["group"], color=c, dash=True) for c, s in refs.items()]
+    return out + ([dict(name="bump", color=MARK, mark=True)] if marks else [])
+
+
+def _marks(bumps) -> dict:
+    return dict(x=typed(bumps.peak_step.to_numpy(), "<f8"), y=typed(bumps.peak.to_numpy()))
+
+
+def _steps(ex: Explored, logx: bool):
+    step = ex.run.step
+    keep = step > 0 if logx else np.ones(len(step), dtype=bool)  # a log axis cannot show step 0
+    return step[keep], keep
 
 
 def loss_figure(ex: Explored, logx: bool, logy: bool) -> dict:
-    keep = _step_mask(ex.loss.step.to_numpy(), logx)
-    d = ex.loss[keep]
-    return dict(data=[_line(d.step, d.loss, "loss", "black")],
-                layout=dict(title=dict(text="loss ½‖T − T̃‖² vs step"), showlegend=False, height=330,
-                            margin=MARGIN,
-                            xaxis=dict(type="log" if logx else "linear", title=dict(text="step")),
-                            yaxis=dict(type="log" if logy else "linear", title=dict(text="loss"))))
+    step, keep = _steps(ex, logx)
+    loss = ex.run.loss[0][keep]
+    panel = dict(title="", series=[series("loss", loss, LOSS, dtype="<f8")])
+    return figure("loss ½‖T − T̃‖² vs step", step, [panel], legend_of([panel]), xlog=logx, ylog=logy,
+                  ylabel="loss")
 
 
 def inner_figure(ex: Explored, factor: int, logx: bool) -> dict:
     """One panel per target l: |⟨ã_m, a_l⟩| for every learned m; ✕ marks each bump's peak (bump rule)."""
     k, km = ex.cfg.rank, ex.cfg.k_model
-    cols = min(k, 4)
-    rows = math.ceil(k / cols)
-    layout, refs = _grid(rows, cols, [f"target a{l + 1}" for l in range(k)], logx)
-    curves = np.abs(ex.run.overlap[0, :, factor])  # (steps, k̃, k)
-    step = ex.run.step
-    keep = _step_mask(step, logx)
-    data = [_line(step[keep], curves[keep, m, l], f"ã{m + 1}", _color(m), legendgroup=f"m{m}",
-                  showlegend=l == 0, xaxis=refs[l][0], yaxis=refs[l][1])
-            for l in range(k) for m in range(km)]
+    step, keep = _steps(ex, logx)
+    curves = np.abs(ex.run.overlap[0, :, factor])[keep]  # (steps, k̃, k)
     bumps = ex.bumps[ex.bumps.factor == factor]
-    for b in bumps.itertuples():
-        data.append(dict(type="scatter", mode="markers", x=[b.peak_step], y=[b.peak], name="bump",
-                         showlegend=False, hovertext=f"bump of ã{b.learned + 1} on a{b.target + 1}",
-                         marker=dict(symbol="x", size=10, color=_color(b.learned)),
-                         xaxis=refs[b.target][0], yaxis=refs[b.target][1]))
-    layout.update(title=dict(text=f"|inner product| of every learned vector with every target, factor "
-                                  f"{factor + 1}: {km} learned × {k} targets, {len(bumps)} bump(s) ✕"),
-                  height=250 * rows + 90, margin=MARGIN)
-    return dict(data=data, layout=layout)
+    panels = [dict(title=f"target a{l + 1}",
+                   series=[series(f"ã{m + 1}", curves[:, m, l], learned_colour(ex, m)) for m in range(km)],
+                   marks=_marks(bumps[bumps.target == l])) for l in range(k)]
+    title = (f"|inner product| of every learned vector with every target, factor {factor + 1}: "
+             f"{km} learned × {k} targets, {len(bumps)} bump(s) ✕")
+    return figure(title, step, panels, legend_of(panels, marks=True), height=220, cols=min(k, 4),
+                  xlog=logx, ylabel="|⟨ã_m, a_l⟩|")
 
 
 def pair_figure(ex: Explored, target: int, pair: list[int], factor: int, logx: bool) -> dict:
     """The thread's view: two learned vectors against one target, and the first against every target."""
-    curves = np.abs(ex.run.overlap[0, :, factor])  # (steps, k̃, k)
-    step = ex.run.step
-    keep = _step_mask(step, logx)
+    step, keep = _steps(ex, logx)
+    curves = np.abs(ex.run.overlap[0, :, factor])[keep]  # (steps, k̃, k)
     first = pair[0]
-    layout, refs = _grid(1, 2, [f"two learned vectors against target a{target + 1}",
-                                f"ã{first + 1} against every target"], logx, gap=0.08)
-    bumps = ex.bumps[(ex.bumps.factor == factor) & (ex.bumps.target == target)]
-    data = []
-    for m, color in zip(pair, (BLUE, ORANGE)):
-        data.append(_line(step[keep], curves[keep, m, target], f"ã{m + 1}", color, width=2.5))
-        for b in bumps[bumps.learned == m].itertuples():
-            data.append(dict(type="scatter", mode="markers", x=[b.peak_step], y=[b.peak],
-                             name=f"bump of ã{m + 1}", marker=dict(symbol="x", size=12, color=color)))
-    for l in range(ex.cfg.rank):
-        shown = l == target
-        data.append(_line(step[keep], curves[keep, first, l], f"ã{first + 1}·a{l + 1}" + (" (this target)"
-                          if shown else ""), BLUE if shown else _color(l + 2), width=2.5 if shown else 1.2,
-                          xaxis=refs[1][0], yaxis=refs[1][1]))
-    layout.update(height=360, margin=MARGIN,
-                  title=dict(text=f"the thread's view: two learned vectors, one target "
-                                  f"(factor {factor + 1})"))
-    return dict(data=data, layout=layout)
+    bumps = ex.bumps[(ex.bumps.factor == factor) & (ex.bumps.target == target) & ex.bumps.learned.isin(pair)]
+    left = dict(title=f"two learned vectors against target a{target + 1}",
+                series=[series(f"ã{m + 1}", curves[:, m, target], PALETTE[i], width=2.5)
+                        for i, m in enumerate(pair)], marks=_marks(bumps))
+    right = dict(title=f"ã{first + 1} against every target",
+                 series=[series(f"ã{first + 1}·a{l + 1}" + (" (this target)" if l == target else ""),
+                                curves[:, first, l], target_colour(ex, l), width=2.5 if l == target else 1.2)
+                         for l in range(ex.cfg.rank)])
+    panels = [left, right]
+    return figure(f"the thread's view: two learned vectors, one target (factor {factor + 1})", step, panels,
+                  legend_of(panels, marks=len(bumps) > 0), height=300, cols=2, xlog=logx)
 
 
 def strength_figure(ex: Explored, logx: bool) -> dict:
-    """⟨T̃, ⊗_f a_l⟩ per target component, with its weight s_l dashed."""
-    d = ex.strength[_step_mask(ex.strength.step.to_numpy(), logx)]
-    data = []
-    for l, c in d.groupby("target"):
-        color = COLORS[(l + 5) % len(COLORS)]
-        data.append(_line(c.step, c.strength, f"component {l + 1}", color))
-        data.append(_line([c.step.iloc[0], c.step.iloc[-1]], [c.weight.iloc[0]] * 2, f"s{l + 1}", color,
-                          width=1, dash="dash", showlegend=False))
-    title = "component strength ⟨T̃, ⊗_f a_l⁽ᶠ⁾⟩ (dashed: weight s_l)"
-    return dict(data=data, layout=dict(title=dict(text=title), height=330, margin=MARGIN,
-                                       xaxis=dict(type="log" if logx else "linear", title=dict(text="step"))))
+    """⟨T̃, ⊗_f a_l⟩ per target component; the weights s_l as dashed grey reference lines."""
+    step, keep = _steps(ex, logx)
+    strength = ex.strength.pivot(index="step", columns="target", values="strength").to_numpy()[keep]
+    weights = np.asarray(ex.run.weights)
+    lines = [series(f"component {l + 1}", strength[:, l], target_colour(ex, l)) for l in range(ex.cfg.rank)]
+    refs = [dict(series(f"s{l + 1} = {w:g}", np.full(len(step), w), REFERENCE, width=1, dash=True,
+                        reference=True), group="weights s_l") for l, w in enumerate(weights)]
+    panel = dict(title="", series=lines + refs)
+    return figure("component strength ⟨T̃, ⊗_f a_l⁽ᶠ⁾⟩ (dashed: weight s_l)", step, [panel], legend_of([panel]),
+                  xlog=logx)
+
+
+def decode(a: dict) -> np.ndarray:
+    """A typed array back as numbers (tests, the bench)."""
+    return np.frombuffer(base64.b64decode(a["bdata"]), dtype="<" + a["dtype"])
