@@ -231,7 +231,9 @@ def test_q4_rank_steps_have_intervals_over_seeds():
             loss = np.clip(1 - (step[None, :] - drop[:, None]) / 20, 0.01, 1)
             runs.append(SimpleNamespace(step=step, loss=loss, seed=np.arange(16), cfg=SimpleNamespace(rank=k)))
         return SimpleNamespace(runs=runs)
-    falling = fig05_rankk_loss._steps_between_ranks(res_with([40, 35, 30, 25]), lambda r: fig05_rankk_loss._times(r)["t90"])
+    def t90(run):
+        return fig05_rankk_loss._times(run)["t90"]
+    falling = fig05_rankk_loss._steps_between_ranks(res_with([40, 35, 30, 25]), t90)
     assert all(stats.interval_verdict(d[1], d[2], below=0.0) == "PASS" for _, _, d in falling)
-    flat = fig05_rankk_loss._steps_between_ranks(res_with([40, 40, 40, 40]), lambda r: fig05_rankk_loss._times(r)["t90"])
+    flat = fig05_rankk_loss._steps_between_ranks(res_with([40, 40, 40, 40]), t90)
     assert stats.all_of(stats.interval_verdict(d[1], d[2], below=0.0) for _, _, d in flat) != "PASS"

@@ -70,17 +70,18 @@ def verdict_heatmap(ax, table: pd.DataFrame, row_labels: list[str], title: str,
                     effects: pd.DataFrame | None = None, fontsize: float = 5.5):
     """A settings × predicates table of verdicts ("PASS"/"FAIL"/"UNDETERMINED", or 1/0 for holds/fails)
     as coloured cells, one row per setting, each cell showing its effect size (`effects`, same shape:
-    the number behind the verdict) when given (figT4, figT5)."""
+    the number behind the verdict, signed, "–" where there is none; or the text to show) when given
+    (figT4, figT5)."""
     cells = table.map(lambda v: v if isinstance(v, str) else ("PASS" if v else "FAIL"))
     order = list(VERDICT_COLORS)
     codes = cells.map(order.index).to_numpy(float)
     ax.imshow(codes, cmap=matplotlib.colors.ListedColormap(list(VERDICT_COLORS.values())), vmin=-0.5,
               vmax=len(order) - 0.5, aspect="auto", interpolation="nearest")
     if effects is not None:
-        for (i, j), v in np.ndenumerate(effects.to_numpy(float)):
-            if np.isfinite(v):
-                ax.text(j, i, f"{v:+.2f}".replace("+0.00", "0.00"), ha="center", va="center",
-                        fontsize=fontsize, color=VERDICT_TEXT[cells.iat[i, j]])
+        for (i, j), v in np.ndenumerate(effects.to_numpy(object)):
+            text = v if isinstance(v, str) else "–" if not np.isfinite(v) else \
+                f"{v:+.2f}".replace("+0.00", "0.00").replace("-0.00", "0.00")
+            ax.text(j, i, text, ha="center", va="center", fontsize=fontsize, color=VERDICT_TEXT[cells.iat[i, j]])
     ax.set_xticks(range(table.shape[1]), table.columns, rotation=60, fontsize=7)
     ax.set_yticks(range(table.shape[0]), row_labels, fontsize=6)
     ax.set_xticks(np.arange(table.shape[1] + 1) - 0.5, minor=True)

@@ -100,8 +100,16 @@ def claims(res, rules):
     return [claim("Q4_plateau", res.stem, "the plateau shortens as rank grows: the median t90 falls from "
                   "each rank to the next (95 % interval over seeds of each change below 0)",
                   f"change of median t90: {text(t90)}", "every interval below 0",
-                  stats.all_of(stats.interval_verdict(d[1], d[2], below=0.0) for _, _, d in t90)),
+                  stats.all_of(stats.interval_verdict(d[1], d[2], below=0.0) for _, _, d in t90),
+                  says={"PASS": "The plateau shortens from each rank to the next, beyond seed noise.",
+                        "FAIL": f"The plateau does not shorten at every step up in rank ({text(t90)}).",
+                        "UNDETERMINED": f"That the plateau shortens from each rank to the next cannot be told "
+                                        f"from {len(res.runs[0].seed)} seeds at every step ({text(t90)})."}),
             claim("Q4_sharpness", res.stem, "the drop is less sharp as rank grows: the median (t10-t90)/t50 "
                   "rises from each rank to the next (95 % interval over seeds of each change above 0)",
                   f"change of median width: {text(width)}", "every interval above 0",
-                  stats.all_of(stats.interval_verdict(d[1], d[2], above=0.0) for _, _, d in width))]
+                  stats.all_of(stats.interval_verdict(d[1], d[2], above=0.0) for _, _, d in width),
+                  says={"PASS": "The drop gets less sharp from each rank to the next, beyond seed noise.",
+                        "FAIL": f"The drop does not get less sharp at every step up in rank ({text(width)}).",
+                        "UNDETERMINED": f"That the drop gets less sharp from each rank to the next cannot be "
+                                        f"told from {len(res.runs[0].seed)} seeds at every step ({text(width)})."})]

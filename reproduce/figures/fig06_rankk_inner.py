@@ -82,4 +82,8 @@ def claims(res, rules):
                   "seeds whose 95 % interval lies above 0",
                   "; ".join(f"rank {k}: {r[0]:.2f} of {res.cfg.seeds} seeds [{r[1]:.2f}, {r[2]:.2f}]"
                             for k, r in rates.items()), "interval above 0 at every rank shown",
-                  stats.all_of(stats.interval_verdict(r[1], r[2], above=0.0) for r in rates.values()))]
+                  stats.all_of(stats.interval_verdict(r[1], r[2], above=0.0) for r in rates.values()),
+                  says={"PASS": "Bumps appear at every rank > 1 shown, in more than a chance share of seeds.",
+                        "FAIL": "At some rank > 1 no seed bumps.",
+                        "UNDETERMINED": "Whether bumps appear at every rank > 1 shown cannot be told from "
+                                        f"{res.cfg.seeds} seeds."})]

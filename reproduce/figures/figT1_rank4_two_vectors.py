@@ -96,8 +96,10 @@ def turn_summary(run, found) -> dict:
     ends[l] = -np.inf
     other = int(ends.argmax())
     p = int(np.searchsorted(run.step, bump["peak_step"]))
+    h = int(np.searchsorted(run.step, bump["peak_step"] / 2))  # half-way to the peak, on the rise
     return dict(shared=l, other=other, peak_step=bump["peak_step"], shared_at_peak=curves[p, l],
-                other_at_peak=curves[p, other], shared_end=curves[-1, l], other_end=curves[-1, other])
+                other_at_peak=curves[p, other], shared_end=curves[-1, l], other_end=curves[-1, other],
+                together=bool(curves[h, other] >= 0.5 * curves[h, l]))
 
 
 def caption(res, rules):
@@ -109,12 +111,16 @@ def caption(res, rules):
     else:
         t = turn_summary(run, found)
         right = (f"Right: blue against every target. Its overlap with a{t['other'] + 1}, the target it ends "
-                 f"on, grows together with its overlap with the shared a{t['shared'] + 1} from step 0: at "
-                 f"blue's peak (step {t['peak_step']}) they stand at {t['other_at_peak']:.2f} and "
+                 f"on, " + ("grows together with its overlap with the shared "
+                            f"a{t['shared'] + 1} from step 0 (at half the peak step it stands at least half as "
+                            f"high)" if t["together"] else
+                            f"stays below half its overlap with the shared a{t['shared'] + 1} until half-way to "
+                            f"the peak") +
+                 f": at blue's peak (step {t['peak_step']}) they stand at {t['other_at_peak']:.2f} and "
                  f"{t['shared_at_peak']:.2f}; afterwards the shared overlap falls to {t['shared_end']:.2f} "
-                 f"while a{t['other'] + 1}'s rises to {t['other_end']:.2f}. Blue does not turn to a new "
-                 f"target at its peak: it loses the shared one while keeping the one it grew towards all "
-                 f"along.")
+                 f"while a{t['other'] + 1}'s rises to {t['other_end']:.2f}." +
+                 (" Blue does not turn to a new target at its peak: it loses the shared one while keeping "
+                  "the one it grew towards all along." if t["together"] else ""))
     return (f"{res.stem} — {SOURCE}. Left: the inner products of two learned vectors with one target: both "
             f"start nearest it and grow; blue then falls back while orange ends above blue's peak. {right} "
             f"The seed and the pair are chosen by a written search over {res.cfg.seeds} seeds (module "

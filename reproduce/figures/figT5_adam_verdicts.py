@@ -26,9 +26,16 @@ def plot(res, data):
                                   values=col)[list(verdicts.PREDICATES)]
     table = wide("verdict")
     verdict_heatmap(ax, table, [f"thresholds ×{c:g}: N={n}, lr={lr:g}, σ={s:g}" for c, n, lr, s in table.index],
-                    "Adam: the thread's predicates per setting", effects=wide("value"))
+                    "Adam: the thread's predicates per setting", effects=_effects(wide("value"), wide("control")))
     verdict_legend(fig, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     return fig
+
+
+def _effects(values: pd.DataFrame, control: pd.DataFrame) -> pd.DataFrame:
+    """The cell texts: P1's bump rate unsigned (and its rank-1 control's bumps where there are any), every
+    other predicate's difference signed (common.verdict_heatmap)."""
+    p1 = [f"{v:.2f}" + (f"\nrank 1: {c:.0f}" if c else "") for v, c in zip(values.P1, control.P1)]
+    return values.astype(object).assign(P1=p1)
 
 
 def caption(res, rules):
@@ -61,8 +68,8 @@ def claims(res, rules):
             f"of {n} settings: {tally}", "PASS in every setting at every rule scale (the thread's account names "
             "no optimizer; fixed by the thread, not by this data)", verdict,
             says={"PASS": f"Under Adam, {holds} in all {n} settings, under each of the three rule scales.",
-                  "FAIL": f"Under Adam it is not true that {holds}: under the written rule "
-                          f"{counts.get(1.0, {}).get('FAIL', 0)} of {n} settings fail ({verdicts.FAILS[pred]}: "
-                          f"{fails}).",
+                  "FAIL": f"Under Adam, “{holds}” fails in "
+                          f"{counts.get(1.0, {}).get('FAIL', 0)} of {n} settings under the written rule "
+                          f"({verdicts.FAILS[pred]}: {fails}).",
                   "UNDETERMINED": f"Under Adam, whether {holds} in every setting cannot be told ({tally})."}))
     return rows

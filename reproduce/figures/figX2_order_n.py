@@ -24,30 +24,39 @@ Q6_SLOPE_TOL = 0.25
 _MAPS: dict = {}  # the reduced GD map of every run, by its inputs: the figure, caption and claims need it
 
 
-def map_drop_steps(res) -> list[np.ndarray]:
-    """Per run, per seed: the step at which GD in the reduced variables (theory.order_n_map, exact),
-    started from that seed's step-0 overlaps and norms, halves the loss; NaN if it never does."""
+def reduced_map(res) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per run: GD in the reduced variables (theory.order_n_map, exact), started from each seed's step-0
+    overlaps and norms: (per seed the step at which its loss halves, NaN if never; its loss curve)."""
     key = tuple((r.overlap[:, 0].tobytes(), r.norm[:, 0].tobytes(), r.target_gram.tobytes(), r.cfg.lr,
                  r.step.tobytes()) for r in res.runs)
     if key not in _MAPS:
-        _MAPS[key] = [np.array([measure.first_crossing(r.step, l, 0.5 * l[0]) for l in loss])
+        _MAPS[key] = [(np.array([measure.first_crossing(r.step, l, 0.5 * l[0]) for l in loss]), loss)
                       for r, (_, _, loss) in zip(res.runs, theory.map_from_runs(res.runs))]
     return _MAPS[key]
+
+
+def _halving_index(loss) -> np.ndarray:
+    """Per seed: the first record index at which the loss is at most half its start (-1: never)."""
+    below = loss <= 0.5 * loss[:, :1]
+    return np.where(below.any(axis=1), below.argmax(axis=1), -1)
 
 
 def plateaus(res) -> pd.DataFrame:
     """Per order and σ: the median over seeds of the step at which the loss halves (inf if it never does),
     the same for the reduced GD map, and the scaling law."""
     rows = []
-    for run, o in zip(res.runs, map_drop_steps(res)):
+    for run, (o, map_loss) in zip(res.runs, reduced_map(res)):
         d = measure.drop_steps(run)
         d = np.where(np.isnan(d), np.inf, d)  # a seed still on its plateau at the end counts as longest
         o = np.where(np.isnan(o), np.inf, o)
-        both = np.isfinite(d) & np.isfinite(o)
         rows.append(dict(order=run.cfg.order, sigma=run.cfg.init_std, plateau=float(np.median(d)),
                          stuck=int(np.isinf(d).sum()), seeds=len(d), map=float(np.median(o)),
-                         map_worst=float(np.max(np.abs(d[both] / o[both] - 1))) if both.any() else np.nan,
-                         map_agrees_on_stuck=bool(np.array_equal(np.isinf(d), np.isinf(o))),
+                         # the loss curves themselves, not the interpolated halving steps: at order 4 the
+                         # drop is sharper than the record grid, where log-interpolation reads the
+                         # round-off floor after the drop
+                         map_worst=float(np.max(np.abs(run.loss - map_loss) / run.loss[:, :1])),
+                         map_same_interval=bool(np.array_equal(_halving_index(run.loss),
+                                                               _halving_index(map_loss))),
                          theory=float(theory.order_n_plateau(run.cfg.init_std, run.cfg.order, run.cfg.lr))))
     return pd.DataFrame(rows).sort_values(["order", "sigma"], ignore_index=True)
 
@@ -140,18 +149,32 @@ def claims(res, rules):
                               f"ratio to theory [{lo / law:.3f}, {hi / law:.3f}] (log-log slope {e:.2f})",
                               f"{law:.2f} ± {Q6_SLOPE_TOL:.0%}, interval inside",
                               stats.interval_verdict(lo / law, hi / law, above=1 - Q6_SLOPE_TOL,
-                                                     below=1 + Q6_SLOPE_TOL)))
+                                                     below=1 + Q6_SLOPE_TOL),
+                              says={"PASS": f"At order 2 the plateau lengthens by {slope:.1f} steps per unit of "
+                                            f"ln(1/σ), a log law within {Q6_SLOPE_TOL:.0%} of 1/ln(1 + η) = "
+                                            f"{law:.2f}.",
+                                    "FAIL": f"At order 2 the plateau lengthens by {slope:.1f} [{lo:.1f}, {hi:.1f}] "
+                                            f"steps per unit of ln(1/σ), outside {law:.2f} ± {Q6_SLOPE_TOL:.0%}.",
+                                    "UNDETERMINED": f"Whether the order-2 plateau follows the log law within "
+                                                    f"{Q6_SLOPE_TOL:.0%} cannot be told: slope {slope:.1f} "
+                                                    f"[{lo:.1f}, {hi:.1f}] against {law:.2f}."}))
         else:
             rows.append(claim(f"Q6_n{n}", res.stem, f"order {n}: the plateau grows as a power law σ^-(n-2)",
                               f"log-log slope {e:.2f}", f"{-(n - 2)} ± {EXPONENT_TOL:.0%}",
                               abs(e / -(n - 2) - 1) <= EXPONENT_TOL))
     rows.append(claim("X2_ode", res.stem, "the reduced dynamics of the 2n overlaps and squared norms, taken in "
-                      "discrete time (one GD step of the 2n numbers) from each seed's init, give the step at "
-                      "which the loss halves, prefactor included, at every order and σ (and the same seeds "
-                      "never halve)",
-                      f"worst |measured/map − 1| {p.map_worst.max():.1e}; stuck seeds agree: "
-                      f"{bool(p.map_agrees_on_stuck.all())}", f"≤ {theory.MAP_RTOL:g} in every seed (round-off)",
-                      bool(p.map_worst.max() <= theory.MAP_RTOL and p.map_agrees_on_stuck.all())))
+                      "discrete time (one GD step of the 2n numbers) from each seed's init, give GD's loss "
+                      "curve, and so the step at which the loss halves with its prefactor, at every order "
+                      "and σ (the same seeds halve, between the same record points)",
+                      f"worst |GD loss − map loss| / L0 over every record point {p.map_worst.max():.1e}; "
+                      f"halving between the same record points in every seed: "
+                      f"{bool(p.map_same_interval.all())}",
+                      f"≤ {theory.MAP_RTOL:g} (round-off); the same record points in every seed",
+                      bool(p.map_worst.max() <= theory.MAP_RTOL and p.map_same_interval.all()),
+                      says={"PASS": "At every order the 2n reduced variables, stepped as GD steps them, give GD's "
+                                    "loss curve to round-off, plateau length and prefactor included.",
+                            "FAIL": f"The reduced GD map departs from GD by up to {p.map_worst.max():.1e} of L0, "
+                                    f"more than round-off."}))
     wide = p.pivot(index="sigma", columns="order", values="plateau")
     longer = bool(np.all(np.diff(wide.values, axis=1) > 0))
     rows.append(claim("Q6_order", res.stem, "at every σ the plateau is longer for higher order",

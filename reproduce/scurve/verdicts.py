@@ -45,8 +45,10 @@ def scaled_rule(rule: BumpRule, scale: float) -> BumpRule:
                                drop_frac=min(rule.drop_frac * scale, 0.9), rise_factor=rise)
 
 
-def _test(verdict, measured, value=np.nan, lo=np.nan, hi=np.nan) -> dict:
-    return dict(verdict=verdict, measured=measured, value=float(value), lo=float(lo), hi=float(hi))
+def _test(verdict, measured, value=np.nan, lo=np.nan, hi=np.nan, control=np.nan) -> dict:
+    """One predicate's verdict on one setting; `control`: P1's number of bumps in the rank-1 control."""
+    return dict(verdict=verdict, measured=measured, value=float(value), lo=float(lo), hi=float(hi),
+                control=float(control))
 
 
 def _ci(x) -> str:
@@ -69,7 +71,7 @@ def verdicts(control, run, rule: BumpRule) -> dict[str, dict]:
     rate = stats.rate_ci(causes.seed_has_bump(run, rule))
     p1 = "PASS" if ctrl_bumps == 0 and rate[1] > 0 else "FAIL" if ctrl_bumps or rate[2] == 0 else "UNDETERMINED"
     out["P1"] = _test(p1, f"rank 1: {ctrl_bumps} bumps; rank {run.cfg.rank}: {rate[0]:.2f} [{rate[1]:.2f}, "
-                      f"{rate[2]:.2f}] of seeds", *rate)
+                      f"{rate[2]:.2f}] of seeds", *rate, control=ctrl_bumps)
     if not len(find_bumps(run, rule)):
         return {**out, **{p: _test("UNDETERMINED", "no bumps") for p in PREDICATES[1:]}}
 
