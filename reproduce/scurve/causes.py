@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
+import contextlib
+
 from ..core import stats
 from ..core.bumps import BumpRule, bump_peaks
 from ..core.stats import bootstrap, ratio
-from .measure import curve_bumps, norm_decay_end
+from .measure import norm_decay_end
 
 # --- thresholds, fixed before the verdicts they decide were computed (issue 18) ---
 LEARNING_LOSS_FRAC = 1e-3  # the learning window ends where the loss first falls to 1e-3·L0: every
@@ -34,6 +36,36 @@ SHARE_MARGIN = 0.10        # equivalence margin of a difference in the share of 
 #                            by several tenths)
 GROWTH_MIN = 1e-4  # a norm "grows" when d ln‖ã‖/d step exceeds this; a settled vector drifts far slower
 
+_SHARED: dict | None = None  # (id(run), rule) -> (run, peaks) while `shared_peaks` is active
+
+
+@contextlib.contextmanager
+def shared_peaks():
+    """Within the block, every function here applies the bump rule to a run once, not once per predicate
+    (verdicts.verdicts tests seven predicates on the same runs; the runs are not changed inside)."""
+    global _SHARED
+    outer, _SHARED = _SHARED, {} if _SHARED is None else _SHARED
+    try:
+        yield
+    finally:
+        _SHARED = outer
+
+
+def peaks(run, rule: BumpRule):
+    """bump_peaks of every |⟨ã_m, a_l⟩| curve: (is_bump, peak_index, peak, trough), each (seeds, n, k̃, k)."""
+    key = (id(run), rule)
+    if _SHARED is not None and key in _SHARED:
+        return _SHARED[key][1]
+    out = bump_peaks(np.moveaxis(np.abs(run.overlap), 1, -1), rule)
+    if _SHARED is not None:
+        _SHARED[key] = (run, out)  # the reference keeps id(run) from being reused while cached
+    return out
+
+
+def _curve_bumps(run, rule: BumpRule):
+    """(is_bump, peak_index, peak), as measure.curve_bumps, shared within `shared_peaks`."""
+    return peaks(run, rule)[:3]
+
 
 def vector_table(run, rule: BumpRule, at: str = "init") -> dict:
     """Per (seed, factor, learned vector): does any of its curves bump, does it share its nearest target
@@ -41,7 +73,7 @@ def vector_table(run, rule: BumpRule, at: str = "init") -> dict:
 
     at="init": nearest targets at step 0. at="rise": each vector's nearest target where its own rise
     starts (rise_start); a vector that never rises has no such target (valid False)."""
-    is_bump, _, _ = curve_bumps(run, rule)
+    is_bump, _, _ = _curve_bumps(run, rule)
     curves = np.abs(run.overlap)                                     # (seeds, steps, n, k̃, k)
     if at == "init":
         nearest, valid = curves[:, 0].argmax(axis=-1), np.ones(curves.shape[:1] + curves.shape[2:4], bool)
@@ -66,7 +98,7 @@ def rise_start(run, rule: BumpRule):
 
 
 def seed_has_bump(run, rule: BumpRule) -> np.ndarray:
-    return curve_bumps(run, rule)[0].reshape(len(run.seed), -1).any(axis=1)
+    return _curve_bumps(run, rule)[0].reshape(len(run.seed), -1).any(axis=1)
 
 
 def vector_rate(run, rule: BumpRule) -> np.ndarray:
@@ -118,7 +150,7 @@ def matched_window_turns(run, rule: BumpRule):
                 test on m′ over the same window (does a vector that does not bump also gain elsewhere?).
     Returns per-seed lists of booleans (turns, control), so the rates can be resampled over seeds.
     """
-    is_bump, peak_index, _ = curve_bumps(run, rule)
+    is_bump, peak_index, _ = _curve_bumps(run, rule)
     curves = np.abs(run.overlap)                                     # (seeds, steps, n, k̃, k)
     turns = [[] for _ in run.seed]
     control = [[] for _ in run.seed]
@@ -143,6 +175,12 @@ def pooled_rate(lists, **kw):
     """Rate of True (or mean value) over per-seed lists, resampled over seeds; (estimate, lo, hi, count)."""
     hits, total = _counts(lists)
     return (*bootstrap(ratio(hits, total), len(lists), **kw), int(total.sum()))
+
+
+def pooled(lists) -> tuple[float, int]:
+    """Rate of True (or mean value) over per-seed lists and its count, without an interval."""
+    hits, total = _counts(lists)
+    return (float(hits.sum() / total.sum()) if total.sum() else np.nan), int(total.sum())
 
 
 def rate_difference(lists_a, lists_b, **kw):
@@ -171,7 +209,7 @@ def bump_peak_state(run, rule: BumpRule):
     in which its norm grows (where a peak placed at a random step of the window would find it growing).
     Returns per-seed lists (at_peak booleans, base fractions), paired bump by bump, and the number of
     bumps left out because they peak after the window."""
-    is_bump, peak_index, _ = curve_bumps(run, rule)
+    is_bump, peak_index, _ = _curve_bumps(run, rule)
     growing, window = norm_growing(run), learning_window(run)
     width = np.gradient(run.step.astype(float))                      # steps each record point stands for
     at_peak, base, late = [[] for _ in run.seed], [[] for _ in run.seed], 0
@@ -194,7 +232,7 @@ def matched_heights(run, rule: BumpRule):
     `peak_min` high (risen as far as a bump must), do not bump, and are not their vector's final winning
     overlap (its largest |overlap| at the end). Returns per-seed lists of (peak − control median) and the
     number of bumps with no control curve at their peak step (left out)."""
-    is_bump, peak_index, peak = curve_bumps(run, rule)
+    is_bump, peak_index, peak = _curve_bumps(run, rule)
     curves = np.abs(run.overlap)                                     # (seeds, steps, n, k̃, k)
     winner = curves[:, -1].argmax(axis=-1)                           # (seeds, n, k̃)
     k = curves.shape[-1]
@@ -223,8 +261,7 @@ def decay_offsets(run, rule: BumpRule):
     of every bump and of every non-bump curve that rises as far (peak ≥ peak_min and ≥ rise_factor × its
     running minimum), and whether the peak is past step 0. Returns per-seed lists of (offset, past_0)
     pairs (bumps, non-bump rising curves)."""
-    c = np.moveaxis(np.abs(run.overlap), 1, -1)                      # (seeds, n, k̃, k, steps)
-    is_bump, peak_index, peak, trough = bump_peaks(c, rule)
+    is_bump, peak_index, peak, trough = peaks(run, rule)
     rose = (peak >= rule.peak_min) & (peak >= rule.rise_factor * trough) & ~is_bump
     step = run.step[peak_index]
     offset = step - norm_decay_end(run)[:, None, None, None]
@@ -245,7 +282,6 @@ def decay_peaks(run, rule: BumpRule):
 def rising_peaks(run, rule: BumpRule):
     """Peaks of bumps vs peaks of curves that rise as far (≥ rise_factor × running minimum, ≥ peak_min)
     but do not fall back (figT2's histogram). Returns (bump peaks, non-bump rising peaks), flattened."""
-    c = np.moveaxis(np.abs(run.overlap), 1, -1)
-    is_bump, _, peak, trough = bump_peaks(c, rule)
+    is_bump, _, peak, trough = peaks(run, rule)
     rose = (peak >= rule.peak_min) & (peak >= rule.rise_factor * trough)
     return peak[is_bump], peak[rose & ~is_bump]

@@ -19,7 +19,6 @@ import pandas as pd
 from . import causes
 from ..core import stats
 from ..core.bumps import BumpRule
-from .measure import find_bumps
 
 PREDICATES = ("P1", "P2_height", "P2_state", "P3", "P4", "P_premise", "P_premise_rise")
 # What each predicate's PASS says, in a clause (figT4/figT5 build their range claims' sentences from it).
@@ -64,15 +63,20 @@ def premise_test(run, rule: BumpRule, at: str) -> dict:
 
 
 def verdicts(control, run, rule: BumpRule) -> dict[str, dict]:
-    """predicate -> {verdict, measured, value, lo, hi} on one setting: `control` is its rank-1 run, `run`
-    its rank-k run."""
+    """predicate -> {verdict, measured, value, lo, hi, control} on one setting: `control` is its rank-1
+    run, `run` its rank-k run."""
+    with causes.shared_peaks():
+        return _verdicts(control, run, rule)
+
+
+def _verdicts(control, run, rule: BumpRule) -> dict[str, dict]:
     out = {}
-    ctrl_bumps = len(find_bumps(control, rule))
+    ctrl_bumps = int(causes.peaks(control, rule)[0].sum())
     rate = stats.rate_ci(causes.seed_has_bump(run, rule))
     p1 = "PASS" if ctrl_bumps == 0 and rate[1] > 0 else "FAIL" if ctrl_bumps or rate[2] == 0 else "UNDETERMINED"
     out["P1"] = _test(p1, f"rank 1: {ctrl_bumps} bumps; rank {run.cfg.rank}: {rate[0]:.2f} [{rate[1]:.2f}, "
                       f"{rate[2]:.2f}] of seeds", *rate, control=ctrl_bumps)
-    if not len(find_bumps(run, rule)):
+    if not causes.peaks(run, rule)[0].any():
         return {**out, **{p: _test("UNDETERMINED", "no bumps") for p in PREDICATES[1:]}}
 
     diffs, lonely = causes.matched_heights(run, rule)
@@ -84,20 +88,20 @@ def verdicts(control, run, rule: BumpRule) -> dict[str, dict]:
     at_peak, base, late = causes.bump_peak_state(run, rule)
     d = causes.rate_difference(at_peak, base)
     out["P2_state"] = _test(stats.interval_verdict(d[1], d[2], above=0.0),
-                            f"norm growing at {causes.pooled_rate(at_peak)[0]:.2f} of peaks vs "
-                            f"{causes.pooled_rate(base)[0]:.2f} of the same vectors' learning window (loss "
+                            f"norm growing at {causes.pooled(at_peak)[0]:.2f} of peaks vs "
+                            f"{causes.pooled(base)[0]:.2f} of the same vectors' learning window (loss "
                             f"> {causes.LEARNING_LOSS_FRAC:g}·L0): {_ci(d)} ({late} bumps after it left out)", *d)
 
     bumps_in, base_in = causes.decay_peaks(run, rule)
-    nb, nc = causes.pooled_rate(bumps_in), causes.pooled_rate(base_in)
+    nb, nc = causes.pooled(bumps_in), causes.pooled(base_in)
     exposed = int(causes.real_decay(run).sum())
-    if nb[3] == 0 or nc[3] == 0:
+    if nb[1] == 0 or nc[1] == 0:
         out["P3"] = _test("UNDETERMINED", f"no real norm-decay phase to test in ({exposed} seeds with one)")
     else:
         d = causes.rate_difference(base_in, bumps_in)
         out["P3"] = _test(stats.interval_verdict(d[1], d[2], above=0.0),
                           f"peaks inside the real norm-decay phase ({exposed} seeds): non-bump rising curves "
-                          f"{nc[0]:.3f} of {nc[3]}, bumps {nb[0]:.3f} of {nb[3]}; difference {_ci(d)}", *d)
+                          f"{nc[0]:.3f} of {nc[1]}, bumps {nb[0]:.3f} of {nb[1]}; difference {_ci(d)}", *d)
 
     turns, ctl = causes.matched_window_turns(run, rule)
     d = causes.rate_difference(turns, ctl)
