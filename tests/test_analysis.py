@@ -105,12 +105,12 @@ def test_rising_peaks_separates_bumps_from_curves_that_only_rise():
 
 
 def test_bump_peak_state_growing_vs_shrinking_norm():
-    at_peak, base = causes.bump_peak_state(two_vectors(), RULE)
-    assert at_peak == [[True]] and 0.9 < base[0] <= 1.0
+    at_peak, base, late = causes.bump_peak_state(two_vectors(), RULE)
+    assert at_peak == [[True]] and 0.9 < base[0][0] <= 1.0 and late == 0
     shrinking = two_vectors()
     shrinking.norm = np.broadcast_to(np.linspace(1, 0.1, 11)[None, :, None, None], (1, 11, 1, 2)).copy()
-    at_peak, base = causes.bump_peak_state(shrinking, RULE)
-    assert at_peak == [[False]] and base[0] == 0.0
+    at_peak, base, _ = causes.bump_peak_state(shrinking, RULE)
+    assert at_peak == [[False]] and base[0][0] == 0.0
 
 
 def test_vector_table_premise():
@@ -129,13 +129,14 @@ def test_scaled_rule_halves_and_doubles():
 def test_verdicts_on_a_synthetic_setting():
     flat = run_of(np.full((4, 11, 1, 1, 1), 0.5))                  # rank-1 control: flat curves, no bump
     run = run_of(np.concatenate([two_vectors().overlap] * 4))       # four seeds, each with one turning bump
-    got = verdicts.verdicts(flat, run, RULE)
+    got = {p: t["verdict"] for p, t in verdicts.verdicts(flat, run, RULE).items()}
     assert set(got) == set(verdicts.PREDICATES)
-    assert got["P1"][0] and got["P3"][0]
-    assert not got["P2_state"][0]          # norms grow at every step: growing at the peak is no contrast
-    assert not got["P_premise"][0]         # every vector shares its nearest target: nothing to compare
+    assert got["P1"] == "PASS"
+    assert got["P3"] == "UNDETERMINED"      # the norms never decay: no bump could peak inside a decay phase
+    assert got["P2_state"] == "FAIL"        # norms grow at every step: growing at the peak is no contrast
+    assert got["P_premise"] == "UNDETERMINED"  # every vector shares its nearest target: nothing to compare
     bumpy_control = run_of(np.concatenate([two_vectors().overlap] * 4))
-    assert not verdicts.verdicts(bumpy_control, run, RULE)["P1"][0]   # a bump in the control fails P1
+    assert verdicts.verdicts(bumpy_control, run, RULE)["P1"]["verdict"] == "FAIL"  # a bump in the control
     run.norm = np.broadcast_to(np.minimum(np.linspace(0.1, 1.1, 11), 0.5)[None, :, None, None],
                                run.norm.shape).copy()              # grows until step 4, then settles
-    assert verdicts.verdicts(flat, run, RULE)["P2_state"][0]
+    assert verdicts.verdicts(flat, run, RULE)["P2_state"]["verdict"] == "PASS"

@@ -91,3 +91,28 @@ def equivalence_verdict(lo: float, hi: float, margin: float) -> str:
     if -margin < lo and hi < margin:
         return "PASS"
     return "FAIL" if lo >= margin or hi <= -margin else "UNDETERMINED"
+
+
+def weighted_median(values):
+    """Statistic for `bootstrap`: the median of per-unit values under each row of weights (the mean of
+    the lower and upper weighted medians, so that all-ones weights give np.median's value)."""
+    values = np.asarray(values, float)
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+
+    def stat(w):
+        cum = np.cumsum(np.asarray(w, float)[:, order], axis=1)
+        half = cum[:, -1:] / 2
+        lower = (cum < half).sum(axis=1)    # first index where the cumulative weight reaches half
+        upper = (cum <= half).sum(axis=1)   # first index where it passes half
+        return (v[lower] + v[np.minimum(upper, len(v) - 1)]) / 2
+    return stat
+
+
+def all_of(verdicts) -> str:
+    """One verdict for "holds in every case": PASS when every case passes, FAIL when any case fails,
+    UNDETERMINED otherwise (none fails, some cannot be told); UNDETERMINED for no cases."""
+    verdicts = list(verdicts)
+    if verdicts and all(v == "PASS" for v in verdicts):
+        return "PASS"
+    return "FAIL" if "FAIL" in verdicts else "UNDETERMINED"

@@ -60,10 +60,28 @@ def claim(claim_id, figure_id, statement, measured, expected, passed, says=None)
                 expected=expected, verdict=result, says=sentence)
 
 
-def verdict_heatmap(ax, table: pd.DataFrame, row_labels: list[str], title: str):
-    """A settings × predicates table of 1 (holds) / 0 (fails) as cells, one row per setting (figT4, figT5)."""
-    ax.imshow(table.values, cmap=matplotlib.colors.ListedColormap(["#d9826f", "#7fbf7b"]), vmin=0, vmax=1,
-              aspect="auto")
+# Verdict colours from the Okabe–Ito palette, safe for the common colour-vision deficiencies and apart in
+# lightness too (dark blue, mid orange, light grey), so a grey-scale print still tells them apart.
+VERDICT_COLORS = {"PASS": "#0072B2", "FAIL": "#E69F00", "UNDETERMINED": "#DDDDDD"}
+VERDICT_TEXT = {"PASS": "white", "FAIL": "black", "UNDETERMINED": "black"}
+
+
+def verdict_heatmap(ax, table: pd.DataFrame, row_labels: list[str], title: str,
+                    effects: pd.DataFrame | None = None, fontsize: float = 5.5):
+    """A settings × predicates table of verdicts ("PASS"/"FAIL"/"UNDETERMINED", or 1/0 for holds/fails)
+    as coloured cells, one row per setting, each cell showing its effect size (`effects`, same shape:
+    the number behind the verdict, signed, "–" where there is none; or the text to show) when given
+    (figT4, figT5)."""
+    cells = table.map(lambda v: v if isinstance(v, str) else ("PASS" if v else "FAIL"))
+    order = list(VERDICT_COLORS)
+    codes = cells.map(order.index).to_numpy(float)
+    ax.imshow(codes, cmap=matplotlib.colors.ListedColormap(list(VERDICT_COLORS.values())), vmin=-0.5,
+              vmax=len(order) - 0.5, aspect="auto", interpolation="nearest")
+    if effects is not None:
+        for (i, j), v in np.ndenumerate(effects.to_numpy(object)):
+            text = v if isinstance(v, str) else "–" if not np.isfinite(v) else \
+                f"{v:+.2f}".replace("+0.00", "0.00").replace("-0.00", "0.00")
+            ax.text(j, i, text, ha="center", va="center", fontsize=fontsize, color=VERDICT_TEXT[cells.iat[i, j]])
     ax.set_xticks(range(table.shape[1]), table.columns, rotation=60, fontsize=7)
     ax.set_yticks(range(table.shape[0]), row_labels, fontsize=6)
     ax.set_xticks(np.arange(table.shape[1] + 1) - 0.5, minor=True)
@@ -72,6 +90,12 @@ def verdict_heatmap(ax, table: pd.DataFrame, row_labels: list[str], title: str):
     ax.grid(which="major", visible=False)
     ax.tick_params(which="minor", length=0)
     ax.set_title(title, fontsize=8)
+
+
+def verdict_legend(fig, **kw):
+    """The colour key of verdict_heatmap, once per figure."""
+    handles = [matplotlib.patches.Patch(color=c, label=v.lower()) for v, c in VERDICT_COLORS.items()]
+    fig.legend(handles=handles, ncol=3, fontsize=7, frameon=False, **kw)
 
 
 def settings(cfg, *names) -> str:

@@ -1,5 +1,5 @@
 """Figure 4 — rank-1 "Inner Product w/ Truth": a·ã and b·b̃ with the norms ‖ã‖, ‖b̃‖, at a small init
-(pure growth) and a large one (norm decay first), with the gradient-flow ODE.
+(pure growth) and a large one (norm decay first), with GD in the post's reduced variables.
 Spec: paper/spec/post.md#fig04_rank1_inner.
 
     python -m reproduce plot fig04_rank1_inner
@@ -12,11 +12,12 @@ from .common import claim, settings, subplots
 
 SOURCE = "reproduced: post [R title], rank-1 'Inner Product w/ Truth' (settings are this package's choice)"
 SEED_INDEX = 0         # the plotted seed; the claims use every seed
-RATE_TOL = 0.10        # Q3: growth rate within 10 % of ‖a‖‖b‖ (discrete GD: ln(1+η)/η ≈ 0.953 at η = 0.1)
-DECAY_TOL = 0.25       # Q7: GD norms track the gradient-flow norms within 25 % during the decay phase
+# Q3: the per-step growth rate of |a·ã| within 1 % of the discrete-time rate ln(1 + η‖a‖‖b‖). Why 1 %: in
+# the fit window (|a·ã| < 0.1) the learned norms ‖ã‖², ‖b̃‖² ≤ 0.1² + Nσ² ≈ 0.01 lower the growth factor
+# 1 + η(‖a‖‖b‖ − ‖b̃‖²) by at most ~1 %; the continuous rate η‖a‖‖b‖ is 4.9 % away, outside it.
+RATE_TOL = 0.01
 GROWTH_WINDOW = (10.0, 0.1)  # fit |a·ã| between 10σ (past the transient) and 0.1 (still linear)
 QUANTITIES = {"a·ã": (0, "overlap"), "b·b̃": (1, "overlap"), "‖ã‖": (0, "norm"), "‖b̃‖": (1, "norm")}
-FLOW_KEY = {"a·ã": "x", "b·b̃": "y", "‖ã‖": "p", "‖b̃‖": "q"}
 
 
 def _small_large(res):
@@ -35,13 +36,12 @@ def _curves(run, b):
 
 def figure_data(res, rules) -> pd.DataFrame:
     rows = []
-    for run in res.runs:
+    for run, (x, p, _) in zip(res.runs, theory.map_from_runs(res.runs)):
         gd, sign = _curves(run, SEED_INDEX)
-        flow = theory.rank1_flow_from_run(run, SEED_INDEX)
+        reduced = {"a·ã": sign * x[SEED_INDEX, 0], "b·b̃": sign * x[SEED_INDEX, 1],
+                   "‖ã‖": np.sqrt(p[SEED_INDEX, 0]), "‖b̃‖": np.sqrt(p[SEED_INDEX, 1])}
         for name, values in gd.items():
-            ode = flow[FLOW_KEY[name]]
-            ode = np.sqrt(ode) if name.startswith("‖") else sign * ode
-            for kind, v in (("gd", values), ("ode", ode)):
+            for kind, v in (("gd", values), ("map", reduced[name])):
                 rows.append(pd.DataFrame({"sigma": run.cfg.init_std, "kind": kind, "quantity": name,
                                           "step": run.step, "value": v}))
     small, large = _small_large(res)
@@ -52,14 +52,14 @@ def figure_data(res, rules) -> pd.DataFrame:
 
 
 def _growth_line(run) -> pd.DataFrame:
-    """The middle panel's reference |a·ã| ∝ exp(‖a‖‖b‖·η·step), through the first point of the window."""
+    """The middle panel's reference |a·ã| ∝ (1 + η‖a‖‖b‖)^step, through the first point of the window."""
     x = np.abs(_curves(run, SEED_INDEX)[0]["a·ã"])
     sel = (x > GROWTH_WINDOW[0] * run.cfg.init_std) & (x < GROWTH_WINDOW[1]) & (run.step > 0)
     t0, v0 = run.step[sel][0], x[sel][0]
     ts = np.linspace(0, 100, 50)
     ab = np.sqrt(run.target_gram[SEED_INDEX, 0, 0, 0] * run.target_gram[SEED_INDEX, 1, 0, 0])
     return pd.DataFrame({"sigma": run.cfg.init_std, "kind": "growth_theory", "quantity": "|a·ã|",
-                         "step": ts, "value": v0 * np.exp(ab * run.cfg.lr * (ts - t0))})
+                         "step": ts, "value": v0 * (1 + ab * run.cfg.lr) ** (ts - t0)})
 
 
 def plot(res, data):
@@ -73,19 +73,19 @@ def plot(res, data):
             # dotted: at small σ the norms coincide with the overlaps
             style = dict(ls=":", lw=2.5) if name.startswith("‖") else {}
             ax.plot(q[q.kind == "gd"].step, q[q.kind == "gd"].value, color=colors[name], label=name, **style)
-            ax.plot(q[q.kind == "ode"].step, q[q.kind == "ode"].value, "k--", lw=0.7)
+            ax.plot(q[q.kind == "map"].step, q[q.kind == "map"].value, "k--", lw=0.7)
         ax.set(xlabel="step", ylabel="inner product / norm", xlim=(0, 120),
                title=f"σ = {run.cfg.init_std:g} (Nσ² = {run.cfg.N * run.cfg.init_std ** 2:g})")
     end = data[data.kind == "decay_end"].step.iloc[0]
     axes[2].axvspan(0, end, color="0.85", zorder=0, label="norm decay")
-    axes[0].legend(title="solid: GD, dashed: ODE")
+    axes[0].legend(title="solid: GD, dashed: reduced map", title_fontsize=8, loc="upper left")
     axes[2].legend()
     # middle: the growth phase on log-y, against the rate ‖a‖‖b‖ predicted by the linearised flow
     d = data[(data.sigma == small.cfg.init_std) & (data.kind == "gd") & (data.quantity == "a·ã")]
     ax = axes[1]
     ax.semilogy(d.step, np.abs(d.value), color=colors["a·ã"], label="|a·ã| (GD)")
     line = data[data.kind == "growth_theory"]
-    ax.semilogy(line.step, line.value, "k:", label="∝ exp(‖a‖‖b‖·η·step)")
+    ax.semilogy(line.step, line.value, "k:", label="∝ (1 + η‖a‖‖b‖)^step")
     ax.set(xlabel="step", ylabel="|inner product with truth|", ylim=(small.cfg.init_std / 10, 3),
            xlim=(0, 120), title="Growth is exponential on the plateau")
     ax.legend()
@@ -93,12 +93,12 @@ def plot(res, data):
 
 
 def _growth_rates(run):
-    """Per seed: d ln|a·ã| / d(η·step) over the window of GROWTH_WINDOW."""
+    """Per seed: d ln|a·ã| / d step over the window of GROWTH_WINDOW."""
     rates = []
     for b in range(run.loss.shape[0]):
         x = np.abs(run.overlap[b, :, 0, 0, 0])
         sel = (x > GROWTH_WINDOW[0] * run.cfg.init_std) & (x < GROWTH_WINDOW[1]) & (run.step > 0)
-        rates.append(measure.log_slope(run.step[sel], x[sel]) / run.cfg.lr)
+        rates.append(measure.log_slope(run.step[sel], x[sel]))
     return np.array(rates)
 
 
@@ -107,34 +107,56 @@ def caption(res, rules):
     return (f"{res.stem} — {SOURCE} (spec: paper/spec/post.md). "
             f"Seed {small.seed[SEED_INDEX]}; signs fixed so a·ã ends positive. "
             f"Left: σ = {small.cfg.init_std:g}, the inner products grow from ~σ and saturate (sigmoid on a "
-            f"linear axis). Middle: the same |a·ã| on log-y grows at the rate ‖a‖‖b‖ per unit time η·step. "
-            f"Right: σ = {large.cfg.init_std:g}, the norms first decay (shaded, up to the step where Σ‖ã‖² "
-            f"stops falling), then the inner products grow. Dashed: gradient-flow ODE from the same start. "
+            f"linear axis). Middle: the same |a·ã| on log-y grows by a factor 1 + η‖a‖‖b‖ per step, the "
+            f"discrete form of the flow's exp(‖a‖‖b‖·η·step). Right: σ = {large.cfg.init_std:g}, the norms "
+            f"first decay (shaded, up to the step where Σ‖ã‖² stops falling), then the inner products grow. "
+            f"Dashed: GD in the reduced variables x, y, ‖ã‖², ‖b̃‖² from the same start "
+            f"(reproduce/scurve/theory.py `order_n_map`, exact). "
             f"No bump at rank 1. Settings: {settings(res.cfg, 'N', 'target', 'lr', 'steps', 'seeds')}.")
 
 
 def claims(res, rules):
     small, large = _small_large(res)
-    rates = _growth_rates(small)
     ab = np.sqrt(small.target_gram[:, 0, 0, 0] * small.target_gram[:, 1, 0, 0])
-    dev = float(np.max(np.abs(rates / ab - 1)))
-    rows = [claim("Q3", res.stem, "during the plateau the inner product with truth grows exponentially "
-                  "at rate ‖a‖‖b‖ per unit time", f"rates/‖a‖‖b‖ in [{(rates / ab).min():.3f}, "
-                  f"{(rates / ab).max():.3f}]", f"within ±{RATE_TOL:.0%} of 1", dev <= RATE_TOL)]
+    ratio = _growth_rates(small) / np.log1p(small.cfg.lr * ab)
+    dev = float(np.max(np.abs(ratio - 1)))
+    rows = [claim("Q3", res.stem, "during the plateau the inner product with truth grows exponentially, by "
+                  "a factor 1 + η‖a‖‖b‖ per GD step (the discrete form of rate ‖a‖‖b‖ per unit time)",
+                  f"per-step rate / ln(1 + η‖a‖‖b‖) in [{ratio.min():.4f}, {ratio.max():.4f}] over "
+                  f"{len(ratio)} seeds (the continuous rate η‖a‖‖b‖ would give "
+                  f"{float(np.mean(small.cfg.lr * ab / np.log1p(small.cfg.lr * ab))):.4f})",
+                  f"within ±{RATE_TOL:.0%} of 1 for every seed", dev <= RATE_TOL,
+                  says={"PASS": "On the rank-1 plateau the inner product with truth grows by 1 + η‖a‖‖b‖ per "
+                                "step, as discrete-time GD predicts.",
+                        "FAIL": f"On the rank-1 plateau the per-step growth is off the discrete-time rate "
+                                f"ln(1 + η‖a‖‖b‖) by up to {dev:.1%}."})]
     ends, fell, worst = measure.norm_decay_end(large), [], 0.0
+    (_, p, _), = theory.map_from_runs([large])
     for b, end in enumerate(ends):
-        p = large.norm[b, :, 0, 0] ** 2
-        flow = theory.rank1_flow_from_run(large, b)["p"]
+        gd = large.norm[b, :, 0, 0] ** 2
         sel = large.step <= end
-        fell.append(p[sel].min() / p[0])
-        worst = max(worst, float(np.max(np.abs(p[sel] / flow[sel] - 1))))
+        fell.append(gd[sel].min() / gd[0])
+        worst = max(worst, float(np.max(np.abs(gd[sel] / p[b, 0, sel] - 1))))
     decays = bool(np.all(ends > 0) and np.max(fell) <= 0.5)
     rows.append(claim("Q7", res.stem, f"at Nσ² = {large.cfg.N * large.cfg.init_std ** 2:g} the norms first "
-                      "decay (‖ã‖² at least halves) as the gradient flow dp/dt = 2xy − 2pq predicts",
-                      f"‖ã‖² falls to ≤ {max(fell):.2f} of its start; max deviation from flow {worst:.3f}",
-                      f"≤ 0.5 of start; deviation ≤ {DECAY_TOL}", decays and worst <= DECAY_TOL))
+                      "decay (‖ã‖² at least halves), step by step as GD in the reduced variables predicts "
+                      "(p ← p + 2η(xy − pq) + η²(‖a‖²y² − 2xyq + pq²))",
+                      f"‖ã‖² falls to ≤ {max(fell):.2f} of its start; max relative deviation from the map "
+                      f"{worst:.1e}", f"≤ 0.5 of start; deviation ≤ {theory.MAP_RTOL:g} (round-off)",
+                      decays and worst <= theory.MAP_RTOL,
+                      says={"PASS": "At a large init the norms first decay, step for step as GD in the four "
+                                    "reduced variables predicts.",
+                            "FAIL": f"At a large init the norms do not decay as the reduced GD map predicts "
+                                    f"(‖ã‖² falls to {max(fell):.2f} of its start; deviation {worst:.1e})."}))
     rule = rules.inner_product
     n_bumps = sum(len(measure.find_bumps(run, rule)) for run in res.runs)
-    rows.append(claim("P1_rank1", res.stem, "no bump in any inner-product curve at rank 1",
-                      n_bumps, 0, n_bumps == 0))
+    seeds = sum(len(run.seed) for run in res.runs)
+    rows.append(claim("P1_rank1", res.stem, "no bump in any inner-product curve at rank 1 (a check of the bump "
+                      "rule and the trainer, not a test between the accounts of the bumps: with one target "
+                      "and one learned pair every account predicts none)",
+                      f"{n_bumps} bumps in {seeds} seed-runs", 0, n_bumps == 0,
+                      says={"PASS": f"At rank 1 no inner-product curve bumps ({seeds} seed-runs), as every "
+                                    f"account of the bumps predicts, so this does not tell them apart.",
+                            "FAIL": f"A rank-1 inner-product curve bumps ({n_bumps} bumps), which no account "
+                                    f"of the bumps predicts: the bump rule or the trainer is wrong."}))
     return rows

@@ -3,6 +3,7 @@ order of decreasing s_l, each plateau ≈ ln(1/overlap)/s_l (paper/spec/thread.m
 
     python -m reproduce plot figX1_staircase
 """
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -49,9 +50,13 @@ def figure_data(res, rules) -> pd.DataFrame:
                                 "weight": run.weights, "value": half}))
     for r in sorted(res.runs, key=lambda r: r.cfg.k_model):
         ratio = saxe_ratios(r)
+        closed = theory.saxe_half_step(r.weights, theory.saxe_u0(r.overlap[:, 0]), r.cfg.lr)
         frames.append(pd.DataFrame({"kind": "saxe_ratio", "model_rank": r.cfg.k_model, "component": np.arange(
             r.cfg.rank), "weight": r.weights, "value": np.median(ratio, axis=0),
-            "learned_seeds": np.isfinite(ratio).sum(axis=0)}))
+            "learned_seeds": np.isfinite(ratio).sum(axis=0),
+            # a mode never half learned is learned after the run's last step, if ever: the ratio is at
+            # least last step / closed form (median over seeds), where its marker is drawn
+            "lower_bound": np.median(r.step[-1] / closed, axis=0)}))
     return pd.DataFrame(pd.concat(frames, ignore_index=True))
 
 
@@ -73,22 +78,36 @@ def plot(res, data):
     # log-y: the steps are s_l² apart in loss (1 : 1/4 : 1/16), too small to see on a linear axis
     ax.set(xscale="log", yscale="log", ylim=(1e-4, 2), xlabel="step", ylabel="loss / initial loss",
            title="A staircase of S-curves")
-    ax2.set(xscale="log", xlabel="step", ylabel=r"learned share of component $l$",
+    ax2.set(xscale="log", xlabel="step", ylabel="learned share of component l",
             title=f"Seed {int(meas.seed.min())}: components in order of s")
     ax2.legend(title="dotted: median step of half-learning")
+    # right: measured / closed form on a linear axis; modes never half learned have only a lower bound
+    # (the run's last step over the closed form), drawn at it on a log axis above, a broken axis
+    spec = ax3.get_subplotspec().subgridspec(2, 1, height_ratios=[1, 2.4], hspace=0.04)
+    ax3.remove()
+    ax3 = fig.add_subplot(spec[1])
+    top = fig.add_subplot(spec[0], sharex=ax3)
     ratios = data[data.kind == "saxe_ratio"]
     for l, d in ratios.groupby("component"):
-        ax3.plot(d.model_rank, d.value, "o-", color=f"C{int(l) + 1}",
-                 label=f"s{int(l) + 1} = {d.weight.iloc[0]:g}")
+        color = f"C{int(l) + 1}"
+        ax3.plot(d.model_rank, d.value, "o-", color=color, label=f"s{int(l) + 1} = {d.weight.iloc[0]:g}")
         gone = d[d.learned_seeds == 0]
-        ax3.plot(gone.model_rank, np.full(len(gone), 0.6 - 0.05 * l), "x", color=f"C{int(l) + 1}", ms=8)
-    ax3.plot([], [], "kx", label="never learned (drawn below 0.6)")
+        top.plot(gone.model_rank, gone.lower_bound, "^", color=color, ms=7, mfc="none", mew=1.5)
+    top.plot([], [], "k^", mfc="none", label="never half learned: ≥ last step / closed form")
     ax3.axhline(1, color="k", lw=0.8, ls="--")
-    ax3.set(xscale="log", xlabel="learned components k̃ (target rank 3)", ylim=(0.4, None),
-            ylabel="measured / closed-form half-learning step",
-            title="Where the per-mode closed form departs")
+    ax3.set_xscale("log")
     ax3.set_xticks([1, 2, 3, 6], ["1", "2", "3", "6"])
-    ax3.minorticks_off()
+    ax3.set_xlim(0.85, 7.0)
+    bounds = ratios[ratios.learned_seeds == 0].lower_bound
+    top.set_yscale("log")
+    top.set_ylim(bounds.min() / 1.4, bounds.max() * 1.6) if len(bounds) else None
+    top.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1, 2, 5)))
+    top.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    top.minorticks_off()
+    top.tick_params(labelbottom=False)
+    top.legend(fontsize=6.5, loc="upper right")
+    top.set_title("Where the per-mode closed form departs")
+    ax3.set(xlabel="learned components k̃ (target rank 3)", ylabel="measured / closed-form t½")
     ax3.legend(fontsize=7)
     return fig
 
@@ -101,7 +120,9 @@ def caption(res, rules):
             f"trajectory of a two-layer linear network (Saxe, McClelland & Ganguli 2014) in discrete time, "
             f"each mode started from its own share of the init (reproduce/scurve/theory.py), with no fitted "
             f"parameter. Right: measured / closed-form half-learning step (median over seeds) for "
-            f"k̃ = 1, 2, 3, 6 learned components; crosses: modes never half learned. Settings: "
+            f"k̃ = 1, 2, 3, 6 learned components; above (log axis), open triangles: modes never half learned "
+            f"within the run, drawn at the least their ratio can be (the run's last step over the closed form, "
+            f"median over seeds). Settings: "
             f"{settings(res.cfg, 'N', 'weights', 'init_std', 'lr', 'steps', 'seeds')}.")
 
 

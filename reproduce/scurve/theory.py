@@ -1,5 +1,9 @@
-"""Closed forms and gradient-flow ODEs that the figures overlay on the trained curves
-(paper/spec/post.md, paper/spec/thread.md)."""
+"""Closed forms, gradient-flow ODEs and their exact discrete-time maps, which the figures overlay on the
+trained curves and the claims compare them with (paper/spec/post.md, paper/spec/thread.md).
+
+The claims compare GD with theory in discrete time: a GD step multiplies a growing mode by (1 + ηs), the
+gradient flow in time η·step by e^{ηs}, ≈ 5 % apart in rate at η = 0.1, an offset a tolerance must not
+absorb. `order_n_map` is GD itself in the reduced variables (exact, not an approximation)."""
 from __future__ import annotations
 
 import numpy as np
@@ -40,11 +44,12 @@ def rank1_flow_from_run(run, seed_index: int):
 
 def order_n_plateau(sigma, order: int, lr: float):
     """Steps to the end of the plateau from initial overlap x₀ = σ with unit targets (paper/spec/post.md):
-    n = 2: ln(1/x₀)/η (exponential growth); n ≥ 3: 1/((n−2)·η·x₀^{n−2}) (finite-time blow-up of
-    ẋ = x^{n−1})."""
+    n = 2: ln(1/x₀)/ln(1 + η) (a GD step multiplies the growing mode by 1 + η, the discrete form of the
+    flow's e^η); n ≥ 3: 1/((n−2)·η·x₀^{n−2}) (finite-time blow-up of ẋ = x^{n−1}, whose discrete map
+    x ← x + ηx^{n−1} moves by at most ηx₀^{n−2} ≪ 1 per step on the plateau)."""
     sigma = np.asarray(sigma, dtype=float)
     if order == 2:
-        return np.log(1 / sigma) / lr
+        return np.log(1 / sigma) / np.log1p(lr)
     return 1.0 / ((order - 2) * lr * sigma ** (order - 2))
 
 
@@ -101,3 +106,67 @@ def order_n_flow(x0, p0, na2, t):
     # The Gram form cancels near convergence: floor at the round-off of its terms (as rank1_flow).
     loss = 0.5 * (np.prod(na2) - 2 * np.prod(x, axis=0) + np.prod(p, axis=0))
     return np.maximum(loss, 1e-16 * np.prod(na2))
+
+
+# GD against its exact reduction (order_n_map): only round-off separates them. Float64 carries 1e-16 per
+# operation; 1e-6 leaves ten decades for it to grow over ≤ 5·10⁴ steps and is four decades below the
+# ≈ 5 % offset of the gradient flow at η = 0.1, so no tolerance here can absorb the continuous-time error.
+MAP_RTOL = 1e-6
+
+
+def log_law_slope(lr: float, s=1.0):
+    """Steps per unit of ln(1/σ) of the plateau of a mode of strength s (target norm product ‖a‖‖b‖):
+    a GD step multiplies the growing mode by 1 + ηs, so the plateau lasts ln(1/σ)/ln(1 + ηs) + const."""
+    return 1.0 / np.log1p(lr * np.asarray(s, dtype=float))
+
+
+def order_n_map(x0, p0, na2, lr: float, step):
+    """Gradient descent on a rank-1, order-n target in the reduced variables x_f = ⟨ã⁽ᶠ⁾, a⁽ᶠ⁾⟩,
+    p_f = ‖ã⁽ᶠ⁾‖² (n = 2 is the rank-1 matrix task: x, y, p, q), exactly: with X_f = Π_{g≠f} x_g and
+    P_f = Π_{g≠f} p_g, the step ã⁽ᶠ⁾ ← ã⁽ᶠ⁾ + η(a⁽ᶠ⁾X_f − ã⁽ᶠ⁾P_f) gives
+
+        x_f ← x_f + η(‖a⁽ᶠ⁾‖² X_f − x_f P_f),
+        p_f ← p_f + 2η(x_f X_f − p_f P_f) + η²(‖a⁽ᶠ⁾‖² X_f² − 2x_f X_f P_f + p_f P_f²),
+
+    closed in the 2n numbers, so it equals GD on the full vectors up to round-off (the discrete-time
+    form of order_n_flow, which it approaches as η → 0). `x0`, `p0`, `na2`: (..., n), any leading batch
+    axes. Returns x and p at the integer steps `step`, shape (..., n, len(step)), and the loss
+    ½(Π‖a⁽ᶠ⁾‖² − 2Πx + Πp) there, shape (..., len(step))."""
+    x, p, na2 = (np.array(v, dtype=float) for v in (x0, p0, na2))
+    step = np.asarray(step)
+    xs, ps = np.empty(x.shape + (len(step),)), np.empty(x.shape + (len(step),))
+
+    ones = np.ones(x.shape[:-1] + (1,))
+
+    def others(v):  # Π_{g≠f} v_g for every f: prefix × suffix products (v_g may be 0)
+        pre = np.concatenate([ones, np.cumprod(v[..., :-1], axis=-1)], axis=-1)
+        suf = np.concatenate([np.cumprod(v[..., :0:-1], axis=-1)[..., ::-1], ones], axis=-1)
+        return pre * suf
+
+    want = {int(s): i for i, s in enumerate(step)}
+    for t in range(int(step.max()) + 1):
+        if t in want:
+            xs[..., want[t]], ps[..., want[t]] = x, p
+        X, P = others(x), others(p)
+        x, p = (x + lr * (na2 * X - x * P),
+                p + 2 * lr * (x * X - p * P) + lr ** 2 * (na2 * X ** 2 - 2 * x * X * P + p * P ** 2))
+    loss = 0.5 * (np.prod(na2, axis=-1)[..., None] - 2 * np.prod(xs, axis=-2) + np.prod(ps, axis=-2))
+    return xs, ps, loss
+
+
+def map_from_runs(runs) -> list[tuple]:
+    """order_n_map started from every seed's recorded step-0 overlaps and norms of rank-1 runs, at the
+    runs' record steps: per run (x, p, loss) of shapes (seeds, n, steps) and (seeds, steps). Runs of one
+    order, step grid and learning rate share one iteration of the map (it is a Python loop over steps)."""
+    out, groups = {}, {}
+    for i, run in enumerate(runs):
+        groups.setdefault((run.overlap.shape[2], run.cfg.lr, run.step.tobytes()), []).append(i)
+    for (_, lr, _), idx in groups.items():
+        x0 = np.concatenate([runs[i].overlap[:, 0, :, 0, 0] for i in idx])
+        p0 = np.concatenate([runs[i].norm[:, 0, :, 0] ** 2 for i in idx])
+        na2 = np.concatenate([runs[i].target_gram[:, :, 0, 0] for i in idx])  # ‖a⁽ᶠ⁾‖² per seed, factor
+        x, p, loss = order_n_map(x0, p0, na2, lr, runs[idx[0]].step)
+        bounds = np.cumsum([0] + [len(runs[i].seed) for i in idx])
+        for i, lo, hi in zip(idx, bounds[:-1], bounds[1:]):
+            out[i] = (x[lo:hi], p[lo:hi], loss[lo:hi])
+    return [out[i] for i in range(len(runs))]

@@ -1,5 +1,9 @@
-"""The thread's predicates as verdicts on one setting (a rank-1 control run and a rank-k run), so that
-figT4 can say in how many settings each holds. Each verdict is the same test figT2 states as a claim.
+"""The thread's predicates as verdicts on one setting (a rank-1 control run and a rank-k run): the one
+home of each predicate's test, which figT2 states per setting and figT4/figT5 map over settings.
+
+Every verdict is "PASS", "FAIL" or "UNDETERMINED" (core/stats.py) and comes with the numbers behind it:
+`value`, the effect (a difference to the predicate's control or base rate, or P1's bump rate) and its
+95 % interval over seeds [`lo`, `hi`]. The controls and base rates: scurve/causes.py.
 
 Thresholds are varied with `scaled_rule`: "halved" and "doubled" scale peak_min, drop_frac and
 shift_min by ½ and 2, and move rise_factor from 2 to 1.5 and 4 (½ of it would be 1, where every
@@ -15,9 +19,21 @@ import pandas as pd
 from . import causes
 from ..core import stats
 from ..core.bumps import BumpRule
-from .measure import find_bumps, norm_decay_end
 
-PREDICATES = ("P1", "P2_height", "P2_state", "P3", "P4", "P_premise")
+PREDICATES = ("P1", "P2_height", "P2_state", "P3", "P4", "P_premise", "P_premise_rise")
+# What each predicate's PASS says, in a clause (figT4/figT5 build their range claims' sentences from it).
+HOLDS = {"P1": "bumps need rank > 1 (every account of the bumps predicts this, so it does not tell them apart)",
+         "P2_height": "bumps peak above the rising curves of their seed at the same step",
+         "P2_state": "the bumping vector's norm grows at the peak more often than over its learning window",
+         "P3": "bumps avoid the norm-decay phase more than other rising curves",
+         "P4": "a bumping vector gains on another target more than non-bumping vectors over the same window",
+         "P_premise": "sharing the nearest target at init raises the bump rate",
+         "P_premise_rise": "sharing the nearest target where the rise starts raises the bump rate"}
+# ... and what a setting's FAIL means for it.
+FAILS = {**{p: "its interval lies at or below 0" for p in HOLDS},
+         "P1": "the rank-1 control bumps or the rank-k run does not",
+         "P_premise": f"the difference is within ±{causes.SHARE_MARGIN:g} (equivalence) or below 0",
+         "P_premise_rise": f"the difference is within ±{causes.SHARE_MARGIN:g} (equivalence) or below 0"}
 SCALES = (0.5, 1.0, 2.0)  # the bump thresholds halved, as written, doubled (figT4, figT5)
 RISE_FACTOR = {0.5: 1.5, 1.0: None, 2.0: 4.0}  # rise_factor for each scale (None: the rule's own)
 
@@ -28,37 +44,70 @@ def scaled_rule(rule: BumpRule, scale: float) -> BumpRule:
                                drop_frac=min(rule.drop_frac * scale, 0.9), rise_factor=rise)
 
 
-def verdicts(control, run, rule: BumpRule) -> dict[str, tuple[bool, str, float, float]]:
-    """predicate -> (holds, measured, value, reference) on one setting: `control` is its rank-1 run, `run`
-    its rank-k run; value and reference are the two numbers the verdict compares (NaN where none)."""
+def _test(verdict, measured, value=np.nan, lo=np.nan, hi=np.nan, control=np.nan) -> dict:
+    """One predicate's verdict on one setting; `control`: P1's number of bumps in the rank-1 control."""
+    return dict(verdict=verdict, measured=measured, value=float(value), lo=float(lo), hi=float(hi),
+                control=float(control))
+
+
+def _ci(x) -> str:
+    return f"{x[0]:+.2f} [{x[1]:+.2f}, {x[2]:+.2f}]"
+
+
+def premise_test(run, rule: BumpRule, at: str) -> dict:
+    p = causes.premise(run, rule, at)
+    where = "at step 0" if at == "init" else "where each vector's rise starts"
+    return _test(p["verdict"], f"shared − not, {where}: {_ci(p['ci95'])} (90 %: [{p['ci90'][1]:+.2f}, "
+                 f"{p['ci90'][2]:+.2f}], margin ±{causes.SHARE_MARGIN:g}; rates {p['rates'][0]:.2f} vs "
+                 f"{p['rates'][1]:.2f}, {p['vectors']} vectors)", *p["ci95"])
+
+
+def verdicts(control, run, rule: BumpRule) -> dict[str, dict]:
+    """predicate -> {verdict, measured, value, lo, hi, control} on one setting: `control` is its rank-1
+    run, `run` its rank-k run."""
+    with causes.shared_peaks():
+        return _verdicts(control, run, rule)
+
+
+def _verdicts(control, run, rule: BumpRule) -> dict[str, dict]:
     out = {}
-    ctrl_bumps = len(find_bumps(control, rule))
+    ctrl_bumps = int(causes.peaks(control, rule)[0].sum())
     rate = stats.rate_ci(causes.seed_has_bump(run, rule))
-    out["P1"] = (ctrl_bumps == 0 and rate[1] > 0, f"rank 1: {ctrl_bumps} bumps; rank {run.cfg.rank}: "
-                 f"{rate[0]:.2f} [{rate[1]:.2f}, {rate[2]:.2f}] of seeds", rate[1], ctrl_bumps)
-    bump_pk, rising_pk = causes.rising_peaks(run, rule)
-    if len(bump_pk) == 0:
-        for p in PREDICATES[1:]:
-            out[p] = (False, "no bumps", np.nan, np.nan)
-        return out
-    med_b, med_r = np.median(bump_pk), np.median(rising_pk) if len(rising_pk) else np.nan
-    out["P2_height"] = (bool(med_b > med_r), f"median peak {med_b:.2f} vs {med_r:.2f}", med_b, med_r)
-    at_peak, base = causes.bump_peak_state(run, rule)
-    grow = causes.pooled_rate(at_peak)[0]
-    out["P2_state"] = (bool(grow > base.mean()), f"norm growing at {grow:.2f} of peaks vs {base.mean():.2f}",
-                       grow, base.mean())
-    ends = norm_decay_end(run)
-    bumps = find_bumps(run, rule)
-    inside = sum(0 < x["peak_step"] <= ends[x["seed_index"]] for x in bumps)
-    exposed = sum(ends[x["seed_index"]] > 0 for x in bumps)  # P3 can fail only for these
-    out["P3"] = (inside == 0, f"{inside} bumps inside norm decay ({exposed} in seeds with a decay phase)",
-                 inside, exposed)
+    p1 = "PASS" if ctrl_bumps == 0 and rate[1] > 0 else "FAIL" if ctrl_bumps or rate[2] == 0 else "UNDETERMINED"
+    out["P1"] = _test(p1, f"rank 1: {ctrl_bumps} bumps; rank {run.cfg.rank}: {rate[0]:.2f} [{rate[1]:.2f}, "
+                      f"{rate[2]:.2f}] of seeds", *rate, control=ctrl_bumps)
+    if not causes.peaks(run, rule)[0].any():
+        return {**out, **{p: _test("UNDETERMINED", "no bumps") for p in PREDICATES[1:]}}
+
+    diffs, lonely = causes.matched_heights(run, rule)
+    h = causes.pooled_rate(diffs)
+    out["P2_height"] = _test(stats.interval_verdict(h[1], h[2], above=0.0),
+                             f"bump peak − median of time-matched rising non-bump curves (winners left "
+                             f"out) {_ci(h)} over {h[3]} bumps ({lonely} without a control)", *h[:3])
+
+    at_peak, base, late = causes.bump_peak_state(run, rule)
+    d = causes.rate_difference(at_peak, base)
+    out["P2_state"] = _test(stats.interval_verdict(d[1], d[2], above=0.0),
+                            f"norm growing at {causes.pooled(at_peak)[0]:.2f} of peaks vs "
+                            f"{causes.pooled(base)[0]:.2f} of the same vectors' learning window (loss "
+                            f"> {causes.LEARNING_LOSS_FRAC:g}·L0): {_ci(d)} ({late} bumps after it left out)", *d)
+
+    bumps_in, base_in = causes.decay_peaks(run, rule)
+    nb, nc = causes.pooled(bumps_in), causes.pooled(base_in)
+    exposed = int(causes.real_decay(run).sum())
+    if nb[1] == 0 or nc[1] == 0:
+        out["P3"] = _test("UNDETERMINED", f"no real norm-decay phase to test in ({exposed} seeds with one)")
+    else:
+        d = causes.rate_difference(base_in, bumps_in)
+        out["P3"] = _test(stats.interval_verdict(d[1], d[2], above=0.0),
+                          f"peaks inside the real norm-decay phase ({exposed} seeds): non-bump rising curves "
+                          f"{nc[0]:.3f} of {nc[1]}, bumps {nb[0]:.3f} of {nb[1]}; difference {_ci(d)}", *d)
+
     turns, ctl = causes.matched_window_turns(run, rule)
     d = causes.rate_difference(turns, ctl)
-    out["P4"] = (bool(d[1] > 0), f"turn − control {d[0]:+.2f} [{d[1]:+.2f}, {d[2]:+.2f}]", d[0], d[1])
-    vt = causes.vector_table(run, rule)
-    (p, lo, hi), _ = causes.conditional_difference(vt["bumped"], vt["shares"])
-    out["P_premise"] = (bool(lo > 0), f"shared − not {p:+.2f} [{lo:+.2f}, {hi:+.2f}]", p, lo)
+    out["P4"] = _test(stats.interval_verdict(d[1], d[2], above=0.0), f"turn − control {_ci(d)}", *d)
+    out["P_premise"] = premise_test(run, rule, "init")
+    out["P_premise_rise"] = premise_test(run, rule, "rise")
     return out
 
 
@@ -71,21 +120,27 @@ def settings_of(res) -> dict:
 
 
 def verdict_table(res, rule: BumpRule, scales=SCALES):
-    """One row per (threshold scale, setting, predicate): holds (1.0 or 0.0), the measured text and the two
-    numbers it compares (`value`, `reference`), which carry the regression check's sensitivity: a verdict
-    rarely flips under a 1 % change of a setting, the numbers behind it always move."""
+    """One row per (threshold scale, setting, predicate): its verdict, the measured text and the numbers
+    behind it (`value`, `lo`, `hi`), which carry the regression check's sensitivity: a verdict rarely
+    flips under a 1 % change of a setting, the numbers behind it always move."""
     rows = []
     for scale in scales:
         scaled = scaled_rule(rule, scale)
         for (N, lr, sigma), (control, run) in settings_of(res).items():
-            for pred, (holds, measured, value, reference) in verdicts(control, run, scaled).items():
+            for pred, test in verdicts(control, run, scaled).items():
                 rows.append(dict(kind="verdict", threshold_scale=scale, N=N, lr=lr, sigma=sigma,
-                                 predicate=pred, holds=float(holds), measured=measured,
-                                 value=float(value), reference=float(reference)))
+                                 predicate=pred, **test))
     return pd.DataFrame(rows)
 
 
-def holds_counts(table: pd.DataFrame) -> tuple[int, pd.Series]:
-    """Of a verdict_table: the number of settings, and per predicate the number it holds in."""
-    n_settings = table.groupby(["threshold_scale", "N", "lr", "sigma"]).ngroups
-    return n_settings, table.groupby("predicate", sort=False).holds.sum().astype(int)
+def range_verdict(table: pd.DataFrame, predicate: str) -> tuple[str, dict]:
+    """Does `predicate` hold in every setting of a verdict_table? PASS when it passes in every setting
+    under every threshold scale; FAIL when it fails in some setting under the rule as written (×1);
+    UNDETERMINED otherwise (it holds as written but not under a halved or doubled rule, or some setting
+    cannot tell). Also the verdict counts per scale, {scale: {verdict: count}}."""
+    d = table[table.predicate == predicate]
+    counts = {s: g.verdict.value_counts().to_dict() for s, g in d.groupby("threshold_scale")}
+    written = d[d.threshold_scale == 1.0].verdict
+    if (d.verdict == "PASS").all() and len(d):
+        return "PASS", counts
+    return ("FAIL" if (written == "FAIL").any() else "UNDETERMINED"), counts
