@@ -28,6 +28,8 @@ def copy_project(dest: Path, configs: dict[str, str]) -> Path:
     (dest / "data" / "configs").mkdir(parents=True)
     (dest / "data" / "results").mkdir()
     shutil.copy(paths.BUMP_RULE, dest / "data")
+    (dest / "paper").mkdir()
+    shutil.copy(paths.PAPER / "s_curves.py", dest / "paper")  # make's derived rules read the report's imports
     for name, text in configs.items():
         (dest / "data" / "configs" / f"{name}.toml").write_text(text)
     return dest
@@ -114,9 +116,10 @@ def test_make_refuses_an_old_python_with_a_clear_message(tmp_path):
     old.write_text("#!/bin/sh\n[ \"$1\" = --version ] && echo 'Python 3.9.18' && exit 0\nexit 1\n")
     old.chmod(0o755)
     project = copy_project(tmp_path / "p", {})
-    shutil.copy(paths.ROOT / "pyproject.toml", project)
+    for name in ("pyproject.toml", "requirements.lock"):
+        shutil.copy(paths.ROOT / name, project)
     proc = subprocess.run(["make", "env", f"PYTHON={old}", "CONDA_DEFAULT_ENV="], cwd=project,
                           capture_output=True, text=True)
     assert proc.returncode != 0
-    assert "needs Python >= 3.10" in proc.stdout + proc.stderr and "3.9.18" in proc.stdout + proc.stderr
+    assert "needs Python >= 3.11" in proc.stdout + proc.stderr and "3.9.18" in proc.stdout + proc.stderr
     assert not (project / ".venv").exists()

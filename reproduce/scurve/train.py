@@ -5,18 +5,18 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from . import model
 from ..core.errors import TrainingDiverged
+from ..core.progress import Bar
 
 THREADS = 1  # tiny batched matmuls: one thread is fastest and makes every reduction order fixed
 DIVERGENCE_FACTOR = 1e6  # a loss this many times its start means the step size is too large
 BATCHABLE = ("init_std", "seed", "seeds")  # runs differing only in these train in one batch
+BAR_EVERY = 16  # steps between progress-bar updates besides the recorded steps (late ones are sparse)
 
 
 def step_grid(steps: int, points: int) -> np.ndarray:
@@ -34,10 +34,11 @@ def _dtype(cfg):
 
 
 @torch.inference_mode()  # no autograd bookkeeping: a step is ~10 tiny ops, so per-op overhead counts
-def train_batch(cfg, targets, learned, weights, desc="train", progress=None):
+def train_batch(cfg, targets, learned, weights, desc="train", progress=None, bar=None):
     """Train one batch; targets/learned are per-factor lists (or stacks) of (batch, N, ·) tensors.
 
     `progress(step, steps)`, if given, is called at every recorded step (the explorer's progress bar).
+    `bar` (core.progress.Bar) counts the steps, with an ETA; by default one of its own.
 
     Returns numpy arrays on the log grid: loss (B, S), overlap (B, S, n, k̃, k), norm (B, S, n, k̃).
     """
@@ -53,7 +54,8 @@ def train_batch(cfg, targets, learned, weights, desc="train", progress=None):
     loss = torch.empty(B, len(grid), dtype=targets.dtype, device=targets.device)
     overlap = torch.empty(B, len(grid), n, km, k, dtype=loss.dtype, device=loss.device)
     norm = torch.empty(B, len(grid), n, km, dtype=loss.dtype, device=loss.device)
-    bar = tqdm(total=cfg.steps, desc=desc, disable=not sys.stderr.isatty(), leave=False)
+    bar = Bar(cfg.steps, desc) if bar is None else bar
+    done = bar.n
     r = 0
     for t in range(cfg.steps + 1):
         g_mt, g_mm = model.grams(targets, learned)
@@ -62,9 +64,10 @@ def train_batch(cfg, targets, learned, weights, desc="train", progress=None):
             overlap[:, r] = g_mt.transpose(0, 1)
             norm[:, r] = torch.diagonal(g_mm, dim1=-2, dim2=-1).transpose(0, 1).sqrt()
             r += 1
-            bar.update(t - bar.n)
             if progress is not None:
                 progress(t, cfg.steps)
+        if t % BAR_EVERY == 0 or t == cfg.steps:
+            bar.update_to(done + t)
         if t == cfg.steps:
             break
         grads = model.neg_grads(weighted, learned, g_mt, g_mm)
@@ -73,7 +76,6 @@ def train_batch(cfg, targets, learned, weights, desc="train", progress=None):
         else:
             learned.grad = -grads
             opt.step()
-    bar.close()
     return grid, loss.cpu().numpy(), overlap.cpu().numpy(), norm.cpu().numpy()
 
 
@@ -94,7 +96,8 @@ def _group_key(run):
 def train_config(cfg, where: str = "config", progress=None) -> list[dict]:
     """Train every run of a config (its sweep); runs that differ only in init scale or seeds share a batch.
 
-    `progress(step, steps)` is passed to train_batch for every batch.
+    `progress(step, steps)` is passed to train_batch for every batch; one progress bar counts the steps
+    of all batches.
     """
     torch.set_num_threads(THREADS)
     runs = cfg.runs()
@@ -102,6 +105,7 @@ def train_config(cfg, where: str = "config", progress=None) -> list[dict]:
     for i, run in enumerate(runs):
         groups.setdefault(_group_key(run), []).append(i)
     out: list[dict] = [{} for _ in runs]
+    bar = Bar(sum(runs[members[0]].steps for members in groups.values()), where)
     for members in groups.values():
         first = runs[members[0]]
         seeds, draws = [], []
@@ -115,7 +119,7 @@ def train_config(cfg, where: str = "config", progress=None) -> list[dict]:
         learned = [stack(1, f) for f in range(first.order)]
         weights = model.component_weights(first).to(dev, dt)
         grid, loss, overlap, norm = train_batch(first, targets, learned, weights, desc=where,
-                                               progress=progress)
+                                               progress=progress, bar=bar)
         check_finite(where, grid, loss, seeds)
         gram = torch.stack([torch.stack([A.mT @ A for A in d[0]]) for d in draws]).numpy()
         start = 0

@@ -1,0 +1,125 @@
+"""Progress of a run, with an ETA: tqdm's bar where stderr is a terminal; elsewhere (a make log, CI) a line
+every few seconds. Both show within a second of the first step.
+
+    bar = Bar(total=steps, desc=where)       # closes itself when the count reaches the total
+    bar.update_to(t)  /  bar.update(1)
+
+A trainer creates the bar and counts into it, nothing more: the command line closes any bar an error left
+open before it prints the error (close_all). Processes (grokking's seeds) count into their parent's bar
+through a shared counter: `pool_map` runs them and shows the sum.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import weakref
+
+FIRST_S = 1.0   # a log's first line: once a second of work gives a rate to extrapolate
+EVERY_S = 5.0   # then a line this often (a few lines per S-curve config in a `make all` log)
+POLL_S = 0.5    # how often a parent reads its processes' count
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit}s [{elapsed}, ETA {remaining}]"
+
+_open: weakref.WeakSet = weakref.WeakSet()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+class Bar:
+    """A count towards `total` with an ETA, shown on `file` (default stderr)."""
+
+    def __init__(self, total: int, desc: str, unit: str = "step", file=None):
+        self.total, self.desc, self.unit, self.n = total, desc, unit, 0
+        self.file = sys.stderr if file is None else file
+        self.start = time.monotonic()
+        self.next_line = self.start + FIRST_S
+        self.first = None  # (time, count) of the first count: the rate is taken from there (not start-up)
+        self.closed = False
+        self.tqdm = None
+        if getattr(self.file, "isatty", lambda: False)():
+            from tqdm import tqdm
+            self.tqdm = tqdm(total=total, desc=desc, unit=unit, file=self.file, leave=False,
+                             dynamic_ncols=True, bar_format=BAR_FORMAT)
+        _open.add(self)
+
+    def update(self, k: int = 1):
+        self.update_to(self.n + k)
+
+    def update_to(self, n: int):
+        if self.closed:
+            return
+        self.n = n
+        if self.first is None and n:
+            self.first = (time.monotonic(), n)
+        if self.tqdm is not None:
+            self.tqdm.update(n - self.tqdm.n)
+        elif (now := time.monotonic()) >= self.next_line and (text := self.line(now)):
+            self.next_line = now + EVERY_S
+            self.file.write(text + "\n")
+            self.file.flush()
+        if n >= self.total:
+            self.close()
+
+    def line(self, now: float) -> str:
+        """`desc: 1200/4000 steps (30%), 0:02 elapsed, ETA 0:05`, the rate since the first count (not the
+        start-up before it) extrapolated; empty until there is such a rate."""
+        if self.first is None or self.n <= self.first[1] or now <= self.first[0]:
+            return ""
+        rate = (self.n - self.first[1]) / (now - self.first[0])
+        return (f"{self.desc}: {self.n}/{self.total} {self.unit}s ({100 * self.n / self.total:.0f}%), "
+                f"{_clock(now - self.start)} elapsed, ETA {_clock((self.total - self.n) / rate)}")
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            if self.tqdm is not None:
+                self.tqdm.close()
+            _open.discard(self)
+
+
+def close_all():
+    """Close every open bar (before an error message, so that it does not land on a bar's line)."""
+    for bar in list(_open):
+        bar.close()
+
+
+# --- processes counting into their parent's bar ---
+_counter = None  # in a worker process of pool_map: the parent's shared count
+
+
+def _set_counter(counter):
+    global _counter
+    _counter = counter
+
+
+class _Shared:
+    """What a worker's trainer counts into: adds to the count its parent shows."""
+
+    def update(self, k: int = 1):
+        with _counter.get_lock():
+            _counter.value += k
+
+
+class _Silent:
+    def update(self, k: int = 1):
+        pass
+
+
+def worker_bar():
+    """In a process started by pool_map, the bar that counts into its parent's; elsewhere, a silent one."""
+    return _Shared() if _counter is not None else _Silent()
+
+
+def pool_map(context, workers: int, fn, items: list, bar: Bar) -> list:
+    """`Pool.map(fn, items)` in `workers` processes of the multiprocessing `context`, each counting into
+    `bar` through worker_bar(); the parent shows their sum every POLL_S seconds."""
+    counter = context.Value("q", 0)
+    with context.Pool(workers, initializer=_set_counter, initargs=(counter,)) as pool:
+        pending = pool.map_async(fn, items, chunksize=1)
+        while not pending.ready():
+            pending.wait(POLL_S)
+            bar.update_to(counter.value)
+        return pending.get()
