@@ -41,8 +41,8 @@ class Bar:
         self.tqdm = None
         if getattr(self.file, "isatty", lambda: False)():
             from tqdm import tqdm
-            self.tqdm = tqdm(total=total, desc=desc, unit=unit, file=self.file, leave=False,
-                             dynamic_ncols=True, bar_format=BAR_FORMAT)
+            self.tqdm = tqdm(total=total, desc=desc.rsplit("/", 1)[-1], unit=unit, file=self.file, leave=False,
+                             dynamic_ncols=True, bar_format=BAR_FORMAT)  # the file name: a path can fill the line
         _open.add(self)
 
     def update(self, k: int = 1):
