@@ -194,6 +194,8 @@ def test_progress_in_a_log_is_a_line_every_few_seconds_with_an_eta(monkeypatch):
     from reproduce.core import progress
     clock = FakeClock()
     monkeypatch.setattr(progress.time, "monotonic", clock)
+    monkeypatch.setattr(progress, "FIRST_S", 1.0)
+    monkeypatch.setattr(progress, "EVERY_S", 5.0)
     log = io.StringIO()  # not a terminal
     bar = progress.Bar(1000, "cfg.toml", file=log)
     bar.update_to(0)
@@ -205,7 +207,7 @@ def test_progress_in_a_log_is_a_line_every_few_seconds_with_an_eta(monkeypatch):
     clock.now += 0.2     # 1.1 s after the start, 0.6 s after the first count: 100 steps per second
     bar.update_to(160)
     assert log.getvalue() == "cfg.toml: 160/1000 steps (16%), 0:01 elapsed, ETA 0:08\n"
-    clock.now += progress.EVERY_S - 0.1
+    clock.now += 4.9
     bar.update_to(600)
     assert log.getvalue().count("\n") == 1  # the next line comes EVERY_S later
     clock.now += 0.2
@@ -213,6 +215,17 @@ def test_progress_in_a_log_is_a_line_every_few_seconds_with_an_eta(monkeypatch):
     assert log.getvalue().splitlines()[-1].endswith("(70%), 0:06 elapsed, ETA 0:03")
     bar.update_to(1000)
     assert bar.closed
+
+
+def test_progress_shows_the_estimate_while_processes_start(monkeypatch):
+    from reproduce.core import progress
+    clock = FakeClock()
+    monkeypatch.setattr(progress.time, "monotonic", clock)
+    log = io.StringIO()
+    bar = progress.Bar(4000, "study.toml", unit="epoch", file=log, estimate_s=300)
+    clock.now += progress.FIRST_S + 0.1
+    bar.update_to(0)  # the parent's poll: no epoch done yet
+    assert log.getvalue().startswith("study.toml: 0/4000 epochs (0%), 0:01 elapsed, ETA ~4:59 (estimated)")
 
 
 class Terminal(io.StringIO):
@@ -264,8 +277,11 @@ def test_grokking_seeds_in_processes_count_into_one_bar(tmp_path):
                str(tmp_path / "out"), timeout=600)
     assert proc.returncode == 0, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if "grok_smoke.toml: " in ln]
-    assert lines and all(re.search(r"\d+/4000 epochs \(\d+%\), [0-9:]+ elapsed, ETA [0-9:]+$", ln)
-                         for ln in lines), proc.stderr
+    # while the processes start: the estimate's ETA; then the measured one
+    assert all(re.search(r"\d+/4000 epochs \(\d+%\), [0-9:]+ elapsed, ETA (~[0-9:]+ \(estimated\)|[0-9:]+)$", ln)
+               for ln in lines), proc.stderr
+    assert re.match(rf"{re.escape(str(smoke))}: 0/4000 epochs \(0%\), 0:0[01] elapsed, ETA ~", lines[0]), proc.stderr
+    assert any(re.search(r"elapsed, ETA [0-9:]+$", ln) for ln in lines), proc.stderr
 
 
 # --- two makes at once in one checkout ---

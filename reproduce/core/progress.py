@@ -14,10 +14,10 @@ import sys
 import time
 import weakref
 
-FIRST_S = 1.0   # a log's first line: once a second of work gives a rate to extrapolate
+FIRST_S = 0.5   # a log's first line: half a second of work gives a rate to extrapolate
 EVERY_S = 5.0   # then a line this often (a few lines per S-curve config in a `make all` log)
 POLL_S = 0.5    # how often a parent reads its processes' count
-BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit}s [{elapsed}, ETA {remaining}]"
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit}s [{elapsed}, ETA {remaining}{postfix}]"
 
 _open: weakref.WeakSet = weakref.WeakSet()
 
@@ -29,10 +29,11 @@ def _clock(seconds: float) -> str:
 
 
 class Bar:
-    """A count towards `total` with an ETA, shown on `file` (default stderr)."""
+    """A count towards `total` with an ETA, shown on `file` (default stderr). `estimate_s`, the run's
+    estimated time, stands for the ETA until the first counts give a rate (processes that start slowly)."""
 
-    def __init__(self, total: int, desc: str, unit: str = "step", file=None):
-        self.total, self.desc, self.unit, self.n = total, desc, unit, 0
+    def __init__(self, total: int, desc: str, unit: str = "step", file=None, estimate_s: float | None = None):
+        self.total, self.desc, self.unit, self.n, self.estimate_s = total, desc, unit, 0, estimate_s
         self.file = sys.stderr if file is None else file
         self.start = time.monotonic()
         self.next_line = self.start + FIRST_S
@@ -43,6 +44,8 @@ class Bar:
             from tqdm import tqdm
             self.tqdm = tqdm(total=total, desc=desc.rsplit("/", 1)[-1], unit=unit, file=self.file, leave=False,
                              dynamic_ncols=True, bar_format=BAR_FORMAT)  # the file name: a path can fill the line
+            if estimate_s is not None:
+                self.tqdm.set_postfix_str(f"estimated {_clock(estimate_s)}", refresh=True)
         _open.add(self)
 
     def update(self, k: int = 1):
@@ -54,6 +57,8 @@ class Bar:
         self.n = n
         if self.first is None and n:
             self.first = (time.monotonic(), n)
+            if self.tqdm is not None and self.estimate_s is not None:
+                self.tqdm.set_postfix_str("", refresh=False)  # measured from here on
         if self.tqdm is not None:
             self.tqdm.update(n - self.tqdm.n)
         elif (now := time.monotonic()) >= self.next_line and (text := self.line(now)):
@@ -65,12 +70,15 @@ class Bar:
 
     def line(self, now: float) -> str:
         """`desc: 1200/4000 steps (30%), 0:02 elapsed, ETA 0:05`, the rate since the first count (not the
-        start-up before it) extrapolated; empty until there is such a rate."""
+        start-up before it) extrapolated; until there is such a rate, the estimate's ETA, or nothing."""
         if self.first is None or self.n <= self.first[1] or now <= self.first[0]:
-            return ""
-        rate = (self.n - self.first[1]) / (now - self.first[0])
+            if self.estimate_s is None:
+                return ""
+            eta = f"~{_clock(max(self.estimate_s - (now - self.start), 0))} (estimated)"
+        else:
+            eta = _clock((self.total - self.n) * (now - self.first[0]) / (self.n - self.first[1]))
         return (f"{self.desc}: {self.n}/{self.total} {self.unit}s ({100 * self.n / self.total:.0f}%), "
-                f"{_clock(now - self.start)} elapsed, ETA {_clock((self.total - self.n) / rate)}")
+                f"{_clock(now - self.start)} elapsed, ETA {eta}")
 
     def close(self):
         if not self.closed:

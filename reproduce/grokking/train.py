@@ -18,7 +18,7 @@ import torch
 from ..core import progress
 from ..core.errors import TrainingDiverged
 from . import fourier
-from .config import GrokConfig
+from .config import GrokConfig, grok_seconds
 from .model import model_and_data, remove_frequency
 
 # One thread. Both 1 and 2 threads gave bit-identical weights (40-epoch check), but on the shared 2-core
@@ -125,7 +125,8 @@ def train_config(cfg: GrokConfig, where: str = "config") -> list[dict]:
     """
     runs = [(run, f"{where} seed {run.seed}" if len(cfg.runs()) > 1 else where) for run in cfg.runs()]
     workers = min(len(runs), PROCESSES, os.cpu_count() or 1)
-    bar = progress.Bar(sum(run.epochs for run, _ in runs), where, unit="epoch")  # all seeds' epochs
+    bar = progress.Bar(sum(run.epochs for run, _ in runs), where, unit="epoch",  # all seeds' epochs; the
+                       estimate_s=grok_seconds(cfg))  # estimate is the ETA while the processes start
     if workers == 1 or cfg.device != "cpu":
         return [train_seed(*args, bar=bar) for args in runs]
     # spawn, not fork: a forked child inherits torch's OpenMP state, which can deadlock

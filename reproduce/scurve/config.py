@@ -96,7 +96,7 @@ def scurve_bytes(cfg) -> int:
 # Shapes: runs of 1 000-2 000 steps side by side at 1 and 256 seeds (scratch timings, load average 6-8,
 # ratios only): the seed share goes as size^0.67 over orders 1-6 and ranks 1-16 (within ×2.5), Adam costs
 # ~4× GD per step, a recorded loss costs ~0.35 µs per factor plus 0.5 ns per (k + k̃)^(n+1) entry per seed.
-# `make bench` prints this estimate against the measured time of its cases (bench_estimate.csv).
+# `make bench` prints measured time / this estimate for its cases (bench.csv, bench_scaling.csv).
 STEP_S = 39e-6           # a GD step's fixed cost per batch (order 2; × n/2 above), whatever the seeds
 SEED_STEP_S = 1.6e-6     # one seed's share of a GD step at size 64 (rank 4, order 2), records excluded
 ADAM_STEP_S = 4 * STEP_S         # Adam: the step's fixed cost ...
