@@ -52,13 +52,13 @@ def failure(path: Path, err: OSError, fix: str | None, doing: str = "cannot writ
     if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         todo = f"free some space{_or(fix)}"
     elif code == errno.EROFS:
-        todo = fix or "choose another folder"
+        todo = fix or "remount it writable, or work in a writable copy of the project"
     elif code in (errno.EACCES, errno.EPERM):
         todo = f"make it writable{_or(fix)}"
     elif code in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
         todo = f"remove or rename what is in the way{_or(fix)}"
     else:
-        todo = fix or "choose another folder"
+        todo = f"check the disk{_or(fix)}"
     return OutputError(f"{path}: {doing} ({err.strerror or err}); {todo}")
 
 
@@ -89,6 +89,6 @@ def check_writable(folder, files=(), need_bytes: int = 0, fix: str | None = None
     free = shutil.disk_usage(existing).free
     need = max(need_bytes, MIN_FREE)
     if free < need:
-        raise OutputError(f"{folder}: only {_size(free)} free on its disk, the output needs up to "
-                          f"{_size(need)}; free some space{_or(fix)}")
+        raise OutputError(f"{folder}: only {_size(free)} free on its disk, {_size(need)} needed; free some "
+                          f"space{_or(fix)}")
     return folder
