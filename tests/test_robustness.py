@@ -15,6 +15,7 @@ import subprocess
 import sys
 import termios
 import time
+from pathlib import Path
 
 import pytest
 
@@ -311,3 +312,46 @@ def test_a_second_make_waits_for_the_first_and_neither_corrupts_nor_duplicates_a
     reference = cli("train", str(project / "data" / "configs" / "slow.toml"), "--out", str(tmp_path / "ref"))
     assert reference.returncode == 0, reference.stderr
     assert (results / "slow.npz").read_bytes() == (tmp_path / "ref" / "slow.npz").read_bytes()
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to find the seed processes")
+def test_a_terminated_grokking_run_stops_its_seed_processes(tmp_path):
+    """SIGTERM (a killed make, a CI timeout) to the trainer must not leave its seeds training on."""
+    proc = subprocess.Popen([sys.executable, "-m", "reproduce", "train", str(paths.TEST_CONFIGS / "grok_smoke.toml"),
+                             "--set", "sweep.seed=[0,1]", "--set", "epochs=100000", "--out", str(tmp_path / "out")],
+                            cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):  # until both seed processes run
+        workers = [pid for pid in _children(proc.pid) if "spawn_main" in _cmdline(pid)]
+        if len(workers) == 2:
+            break
+        time.sleep(0.1)
+    assert len(workers) == 2, proc.communicate()
+    proc.terminate()
+    proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    for _ in range(100):
+        if not any(Path(f"/proc/{pid}").exists() for pid in workers):
+            break
+        time.sleep(0.1)
+    left = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    for pid in left:  # not to leave them running after a failure either
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, "seed processes left training"
+    assert not (tmp_path / "out").exists()

@@ -10,7 +10,10 @@ through a shared counter: `pool_map` runs them and shows the sum.
 """
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 import time
 import weakref
 
@@ -23,9 +26,18 @@ _open: weakref.WeakSet = weakref.WeakSet()
 
 
 def _clock(seconds: float) -> str:
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.0f} days"
     seconds = int(round(seconds))
     h, rest = divmod(seconds, 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _width(file) -> int:
+    try:
+        return os.get_terminal_size(file.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 class Bar:
@@ -42,8 +54,10 @@ class Bar:
         self.tqdm = None
         if getattr(self.file, "isatty", lambda: False)():
             from tqdm import tqdm
+            # the file name as desc: a path can fill the line; a terminal that reports no width gets 100
             self.tqdm = tqdm(total=total, desc=desc.rsplit("/", 1)[-1], unit=unit, file=self.file, leave=False,
-                             dynamic_ncols=True, bar_format=BAR_FORMAT)  # the file name: a path can fill the line
+                             bar_format=BAR_FORMAT, **({"dynamic_ncols": True} if _width(self.file) else
+                                                       {"ncols": 100, "nrows": 24}))
             if estimate_s is not None:
                 self.tqdm.set_postfix_str(f"estimated {_clock(estimate_s)}", refresh=True)
         _open.add(self)
@@ -72,9 +86,10 @@ class Bar:
         """`desc: 1200/4000 steps (30%), 0:02 elapsed, ETA 0:05`, the rate since the first count (not the
         start-up before it) extrapolated; until there is such a rate, the estimate's ETA, or nothing."""
         if self.first is None or self.n <= self.first[1] or now <= self.first[0]:
-            if self.estimate_s is None:
+            left = None if self.estimate_s is None or self.n else self.estimate_s - (now - self.start)
+            if left is None or left <= 0:  # no rate yet, and no estimate (left)
                 return ""
-            eta = f"~{_clock(max(self.estimate_s - (now - self.start), 0))} (estimated)"
+            eta = f"~{_clock(left)} (estimated)"
         else:
             eta = _clock((self.total - self.n) * (now - self.first[0]) / (self.n - self.first[1]))
         return (f"{self.desc}: {self.n}/{self.total} {self.unit}s ({100 * self.n / self.total:.0f}%), "
@@ -121,13 +136,24 @@ def worker_bar():
     return _Shared() if _counter is not None else _Silent()
 
 
+def _stop(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def pool_map(context, workers: int, fn, items: list, bar: Bar) -> list:
     """`Pool.map(fn, items)` in `workers` processes of the multiprocessing `context`, each counting into
-    `bar` through worker_bar(); the parent shows their sum every POLL_S seconds."""
+    `bar` through worker_bar(); the parent shows their sum every POLL_S seconds. A SIGTERM to the parent
+    (a killed make) stops the workers too, as Ctrl-C does: they would go on training with no one to wait."""
     counter = context.Value("q", 0)
-    with context.Pool(workers, initializer=_set_counter, initargs=(counter,)) as pool:
-        pending = pool.map_async(fn, items, chunksize=1)
-        while not pending.ready():
-            pending.wait(POLL_S)
-            bar.update_to(counter.value)
-        return pending.get()
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _stop) if main else None
+    try:
+        with context.Pool(workers, initializer=_set_counter, initargs=(counter,)) as pool:
+            pending = pool.map_async(fn, items, chunksize=1)
+            while not pending.ready():
+                pending.wait(POLL_S)
+                bar.update_to(counter.value)
+            return pending.get()
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
