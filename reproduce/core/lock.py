@@ -51,6 +51,18 @@ def _holder(fd: int) -> tuple[int, str]:
     return (int(pid) if pid.isdigit() else -1), about
 
 
+def _released_soon(fd: int) -> bool:
+    """Whether the lock comes free within a few POLL_S (taking it if so)."""
+    for _ in range(10):
+        time.sleep(POLL_S / 2)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            pass
+    return False
+
+
 def hold(lock: Path, make_pid: int, goals: str) -> None:
     """Take `lock` for make `make_pid` (waiting, with a line on stderr, while another make holds it) and
     keep it in a detached child until that make exits."""
@@ -64,9 +76,10 @@ def hold(lock: Path, make_pid: int, goals: str) -> None:
         pid, about = _holder(fd)
         if pid == make_pid:  # this make, re-executed after remaking build/deps.mk: it holds the lock already
             return
-        print(f"make: waiting for the make already working in this folder (pid {pid}: {about}) to finish; "
-              f"lock {lock}", file=sys.stderr, flush=True)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if _alive(pid) or not _released_soon(fd):  # (a make that just finished: its holder lets go within POLL_S)
+            print(f"make: waiting for the make already working in this folder (pid {pid}: {about}) to finish; "
+                  f"lock {lock}", file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{make_pid} make {goals}, since {time.strftime('%H:%M:%S')}\n".encode(), 0)
     if os.fork():
@@ -97,6 +110,9 @@ def main(argv=None):
         hold(args.lock, args.make_pid, args.goals)
     except KeyboardInterrupt:  # Ctrl-C while waiting: make stops too
         sys.exit(130)
+    except OSError as err:  # a file system without flock (some network mounts): make runs unguarded
+        print(f"make: cannot lock {args.lock} ({err.strerror}); not guarding against a second make",
+              file=sys.stderr)
 
 
 if __name__ == "__main__":
