@@ -166,7 +166,7 @@ def test_progress_on_a_terminal_is_tqdms_bar_with_an_eta():
 def test_a_training_run_shows_progress_with_an_eta_within_seconds(where, tmp_path):
     """End to end: a run of a few seconds shows its ETA in a make log (stderr a pipe) and on a terminal."""
     cfg = tmp_path / "few_seconds.toml"
-    cfg.write_text(SLOW.format(steps=12_000))
+    cfg.write_text(SLOW.format(steps=6000))
     cmd = [sys.executable, "-m", "reproduce", "train", str(cfg), "--out", str(tmp_path / "out")]
     if where == "log":
         proc = subprocess.run(cmd, cwd=paths.ROOT, capture_output=True, text=True, timeout=300)
@@ -184,18 +184,22 @@ def test_a_training_run_shows_progress_with_an_eta_within_seconds(where, tmp_pat
         os.close(leader)
         shown = b"".join(chunks).decode(errors="replace")
     assert proc.returncode == 0, shown
-    assert re.search(r"few_seconds\.toml: \d+/12000 steps \(\d+%\), 0:0\d elapsed, ETA \d+:\d\d" if where == "log"
-                     else r"few_seconds\.toml: +\d+%\|.*\| \d+/12000 steps \[[0-9:]+, ETA [0-9:]+\]", shown), shown
+    assert re.search(r"few_seconds\.toml: \d+/6000 steps \(\d+%\), 0:0\d elapsed, ETA \d+:\d\d" if where == "log"
+                     else r"few_seconds\.toml: +\d+%\|.*\| \d+/6000 steps \[[0-9:]+, ETA [0-9:]+\]", shown), shown
 
 
-def test_grokking_seeds_in_processes_count_into_one_bar(tmp_path):
+def test_grokking_seeds_in_processes_count_into_one_bar(capsys, monkeypatch):
+    """The seeds train in processes; the parent shows one bar over all their epochs: the estimate's ETA
+    while the processes start, then the measured one (lines every 0.3 s here, to see several)."""
+    from reproduce.core import config, progress
+    from reproduce.grokking import train
+    monkeypatch.setattr(progress, "FIRST_S", 0.3)
+    monkeypatch.setattr(progress, "EVERY_S", 0.3)
     smoke = paths.TEST_CONFIGS / "grok_smoke.toml"
-    proc = cli("train", str(smoke), "--set", "sweep.seed=[0,1]", "--set", "epochs=2000", "--out",
-               str(tmp_path / "out"), timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    lines = [ln for ln in proc.stderr.splitlines() if "grok_smoke.toml: " in ln]
-    # while the processes start: the estimate's ETA; then the measured one
-    assert all(re.search(r"\d+/4000 epochs \(\d+%\), [0-9:]+ elapsed, ETA (~[0-9:]+ \(estimated\)|[0-9:]+)$", ln)
-               for ln in lines), proc.stderr
-    assert re.match(rf"{re.escape(str(smoke))}: 0/4000 epochs \(0%\), 0:0[01] elapsed, ETA ~", lines[0]), proc.stderr
-    assert any(re.search(r"elapsed, ETA [0-9:]+$", ln) for ln in lines), proc.stderr
+    cfg = config.load(smoke, ["sweep.seed=[0,1]", "epochs=1000"])
+    train.train_config(cfg, where="smoke.toml")
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("smoke.toml: ")]
+    assert all(re.search(r"\d+/2000 epochs \(\d+%\), [0-9:]+ elapsed, ETA (~[0-9:]+ \(estimated\)|[0-9:]+)$", ln)
+               for ln in lines), lines
+    assert re.match(r"smoke.toml: 0/2000 epochs \(0%\), 0:0[01] elapsed, ETA ~[0-9:]+ \(estimated\)", lines[0]), lines
+    assert any(re.search(r"elapsed, ETA [0-9:]+$", ln) for ln in lines), lines

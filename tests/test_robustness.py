@@ -107,7 +107,7 @@ def test_make_refuses_an_old_python_with_a_clear_message(tmp_path):
 def test_a_second_make_waits_for_the_first_and_neither_corrupts_nor_duplicates_a_result(tmp_path):
     """`make all` twice at once (here its training part, `make train`: the guard is the same for every goal):
     the second says it waits, then finds everything up to date; one result per config, byte-identical."""
-    configs = {"slow": SLOW.format(steps=20_000), "fig01_scalar": (paths.CONFIGS / "fig01_scalar.toml").read_text()}
+    configs = {"slow": SLOW.format(steps=10_000), "fig01_scalar": (paths.CONFIGS / "fig01_scalar.toml").read_text()}
     project = copy_project(tmp_path / "proj", configs)
     first = make(project, "train")
     lock = project / "build" / "make.lock"
