@@ -25,7 +25,9 @@ TESTS_PASSED := data/results/.tests-passed
 JOBS ?= 2
 # DEVICE=cuda trains every config on the GPU (the results carry the device in their provenance).
 DEVICE ?=
-TRAIN_FLAGS := $(if $(DEVICE),--device $(DEVICE))
+# ALLOW_LONG=1 trains configs estimated to take more than an hour on the reference machine (refused otherwise).
+ALLOW_LONG ?=
+TRAIN_FLAGS := $(if $(DEVICE),--device $(DEVICE)) $(if $(ALLOW_LONG),--allow-long)
 
 # Prerequisites derived from the import graph (reproduce/core/deps.py): each result depends on its family's
 # trainer and what it imports, each figure on its own module, what it imports and the results it reads.
@@ -34,6 +36,36 @@ DEPS_MK := build/deps.mk
 DEPS_PY := $(firstword $(wildcard $(PY)) $(PYTHON))
 ifneq ($(filter-out help env install lock clean,$(or $(MAKECMDGOALS),help)),)
 include $(DEPS_MK)
+endif
+
+# Before any recipe: every folder the goals write is checked (a file in the way, a folder that cannot be
+# created or written, a full disk stop make with one line naming it, exit status 2), then one make at a
+# time works in this checkout: a second one (`make all` in another terminal) says it waits, then finds the
+# first one's results up to date (reproduce/core/lock.py). Makes run by this one's recipes share its lock.
+MAKE_LOCK := $(CURDIR)/build/make.lock
+UNGUARDED := help env install lock explore
+WRITES_train := build data/results
+WRITES_figures := $(WRITES_train) paper/figures
+WRITES_claims := $(WRITES_train)
+WRITES_paper := $(WRITES_figures) paper
+WRITES_all := $(WRITES_paper)
+WRITES_test := $(WRITES_figures)
+WRITES_regen := $(WRITES_figures) tests/baselines
+WRITES_spread := build data tests/baselines $(wildcard data/results-*)
+WRITES_portable := $(WRITES_claims) data/results-portable
+WRITES_bench := build data/results
+WRITES_gallery := $(WRITES_claims) paper/gallery
+WRITES_clean := build
+GUARDED := $(filter-out $(UNGUARDED),$(or $(MAKECMDGOALS),help))
+ifneq ($(GUARDED),)
+ifneq ($(REPRODUCE_MAKE_LOCK),$(MAKE_LOCK))
+GUARD := $(shell $(DEPS_PY) -m reproduce.core.lock --make-pid $$PPID --goals '$(GUARDED)' $(MAKE_LOCK) \
+  $(sort $(foreach g,$(GUARDED),$(or $(WRITES_$(g)),build $(patsubst %/,%,$(dir $(g)))))))
+ifneq ($(GUARD),)
+$(error $(GUARD))
+endif
+export REPRODUCE_MAKE_LOCK := $(MAKE_LOCK)
+endif
 endif
 # build/device holds the device the results were trained on: switching DEVICE retrains everything. A rule
 # forced only while the file names another device rewrites it, never a parse-time write: a dry run
@@ -127,7 +159,7 @@ bench: $(ENV_STAMP) ## benchmark the trainers and time a fresh `make all` (~25 m
 
 clean: ## delete generated results, figures and the report (keeps .venv and the baselines)
 	find data/results paper/figures -type f ! -name .gitignore -delete
-	rm -rf data/results-*/ build/
+	rm -rf data/results-*/ $(filter-out build/make.lock,$(wildcard build/*))
 	rm -f $(REPORT)
 
 # --- the explorer and the front-page gallery (neither is part of `make all`) ---

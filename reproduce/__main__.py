@@ -1,7 +1,7 @@
 """Command line: train a config, draw a figure, compute the claims table, measure the cross-platform spread.
 
     python -m reproduce train data/configs/fig03_rank1_loss.toml [--set lr=0.05 …] [--out DIR]
-                                                                 [--steps S] [--device cuda]
+                                                                 [--steps S] [--device cuda] [--allow-long]
     python -m reproduce plot fig03_rank1_loss [--results DIR] [--out DIR]
     python -m reproduce claims [--results DIR]
     python -m reproduce report
@@ -12,6 +12,11 @@
 A run with `--set` or `--steps` is not the config's own run: unless `--out` names a folder it is written
 to data/results/overrides/<stem>-<hash>/ (hash of the full overridden config), never over
 data/results/<stem>.npz.
+
+Before any work, every command checks where it will write (core/paths.py `check_writable`) and `train`
+estimates each run's time on the reference machine: a run above an hour is refused unless --allow-long.
+A bad input, an unwritable place or a full disk is one line on stderr and exit status 2; nothing partial
+is left behind (core/results.py writes every file atomically).
 """
 import sys
 
@@ -26,6 +31,7 @@ from pathlib import Path  # noqa: E402
 from . import __version__  # noqa: E402
 from .core import paths  # noqa: E402
 from .core.errors import BadInput, ConfigError, TrainingDiverged  # noqa: E402
+from .core.progress import close_all  # noqa: E402
 
 
 def _require_torch():
@@ -35,29 +41,44 @@ def _require_torch():
         sys.exit("error: torch is not installed in this Python; run `make env` (or see README.md)")
 
 
+OUT_FLAG = "choose another folder with --out"
+REPORT_BYTES = 16 * 2 ** 20  # the report embeds every figure: ~4 MB
+
+
 def cmd_train(args):
-    # every file is checked before anything trains, and before torch is imported
-    todo = [(path, _train_config(path, args)) for path in args.config]
+    from .core import config, families
+    # every file, run length and output folder is checked before anything trains, and before torch is imported
+    todo = [_train_config(path, args) for path in args.config]
+    for path, cfg, _, _ in todo:  # the estimate is the first ETA, shown before torch takes seconds to load
+        seconds = families.of(cfg).estimate_seconds(cfg)
+        over = f" (over the {config.duration(config.MAX_SECONDS)} limit: --allow-long)" \
+            if seconds > config.MAX_SECONDS else ""
+        print(f"train {Path(path).stem}: {len(cfg.runs())} run(s), estimated ~{config.duration(seconds)} on the "
+              f"reference machine{over}", flush=True)
     _require_torch()
-    for path, (cfg, sets) in todo:
-        _train_one(path, cfg, sets, args)
+    for path, cfg, sets, out in todo:
+        _train_one(path, cfg, sets, out)
 
 
 def _train_config(path, args):
     from .core import config, families
     sets = list(args.set or [])
-    cfg = config.load(path)  # the family, so that --steps knows its length key
-    if args.steps is not None:
-        sets.append(f"{families.of(cfg).length_key}={args.steps}")
-    if sets:  # validated by the same checks as the file
-        cfg = config.load(path, sets)
+    if args.steps is not None:  # the family names the length key --steps sets
+        sets.append(f"{families.of_data(config.read_toml(path), str(path)).length_key}={args.steps}")
+    cfg = config.load(path, sets, max_seconds=None if args.allow_long else config.MAX_SECONDS)
     if args.device is not None:
         cfg = dataclasses.replace(cfg, device=args.device)
-    return cfg, sets
+    stem = Path(path).stem
+    out = Path(args.out) if args.out else paths.RESULTS
+    if sets and not args.out:
+        out = paths.OVERRIDES / f"{stem}-{config.config_hash(cfg)}"
+    paths.check_writable(out, files=(f"{stem}.npz", f"{stem}.json"),
+                         need_bytes=families.of(cfg).estimate_bytes(cfg), fix=OUT_FLAG)
+    return path, cfg, sets, out
 
 
-def _train_one(path, cfg, sets, args):
-    from .core import config, families
+def _train_one(path, cfg, sets, out):
+    from .core import families
     if cfg.device == "cuda":
         import torch
         if not torch.cuda.is_available():
@@ -65,9 +86,6 @@ def _train_one(path, cfg, sets, args):
                               f"(torch {torch.__version__}); use DEVICE=cpu or a CUDA build of torch")
     from .core import results
     stem = Path(path).stem
-    out = Path(args.out) if args.out else paths.RESULTS
-    if sets and not args.out:
-        out = paths.OVERRIDES / f"{stem}-{config.config_hash(cfg)}"
     family = families.of(cfg)
     start = time.perf_counter()
     runs = family.trainer_module().train_config(cfg, where=str(path))
@@ -79,12 +97,15 @@ def _train_one(path, cfg, sets, args):
 
 def cmd_plot(args):
     from .core.bumps import load_rules
-    from .figures import draw
+    from .figures import draw, module
+    module(args.stem)  # an unknown stem first
+    paths.check_writable(args.out, files=(f"{args.stem}.png", f"{args.stem}.pdf"), fix=OUT_FLAG)
     draw(args.stem, load_rules(), Path(args.results), Path(args.out))
 
 
 def cmd_claims(args):
     from .claims import write_claims
+    paths.check_writable(args.results, files=(paths.CLAIMS.name,), fix="choose another folder with --results")
     table = write_claims(Path(args.results))
     counts = table.verdict.value_counts()
     print(f"claims: {counts.get('PASS', 0)} pass, {counts.get('FAIL', 0)} fail, "
@@ -95,7 +116,8 @@ def cmd_claims(args):
 
 
 def cmd_report(args):
-    from .report import render
+    from .report import REPORT, render
+    paths.check_writable(REPORT.parent, files=(REPORT.name,), need_bytes=REPORT_BYTES)
     render()
 
 
@@ -122,6 +144,9 @@ def main(argv=None):
                         "sweep.init_std=[0.1,0.01], target=unit); repeatable")
     p.add_argument("--steps", type=int, help="shorthand for --set steps=S (epochs=S for grokking)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="train on this device (make DEVICE=cuda)")
+    p.add_argument("--allow-long", action="store_true",
+                   help="train even if the run is estimated to take more than an hour on the reference "
+                        "machine (make ALLOW_LONG=1)")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("plot", help="draw paper/figures/<stem>.png and .pdf from results only")
     p.add_argument("stem")
@@ -147,9 +172,11 @@ def main(argv=None):
     try:
         args.func(args)
     except (BadInput, TrainingDiverged) as err:
+        close_all()  # a progress bar's line must not hold the message
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2 if isinstance(err, BadInput) else 3)
     except KeyboardInterrupt:  # Ctrl-C: outputs land only when finished, so there is nothing to clean up
+        close_all()
         print(f"interrupted: {args.command} wrote nothing; rerun to start it again", file=sys.stderr)
         sys.exit(130)
 

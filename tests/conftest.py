@@ -18,6 +18,11 @@ def pytest_configure(config):
     # plain `pytest` / `make test` can never rewrite or create a baseline (see test_figure_data.py).
     if config.getoption("--regen-baselines"):
         config.option.regen_all = True
+        from reproduce.core import errors, paths
+        try:  # before any test runs: a baselines folder that cannot take the files is one line, exit 2
+            paths.check_writable(paths.BASELINES)
+        except errors.OutputError as err:
+            pytest.exit(str(err), returncode=2)
 
 
 @pytest.fixture

@@ -1,7 +1,17 @@
-"""Small helpers shared by the tests: tiny configs and a dense reference written the obvious way."""
+"""Small helpers shared by the tests: tiny configs, a dense reference written the obvious way, a fresh copy
+of the project to run make in, and a small file system that is read-only or full."""
+import contextlib
 import dataclasses
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 import torch
+
+from reproduce.core import paths
 
 from reproduce.scurve import model
 from reproduce.scurve.config import SCurveConfig
@@ -28,3 +38,47 @@ def dense_loss(targets, learned, weights):
 
 def replace(cfg, **kw):
     return dataclasses.replace(cfg, **kw)
+
+
+def copy_project(dest: Path, configs: dict[str, str]) -> Path:
+    """The tracked sources in a fresh folder with only `configs` (name -> TOML text), as a new clone has."""
+    shutil.copytree(paths.ROOT / "reproduce", dest / "reproduce", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(paths.ROOT / "Makefile", dest)
+    shutil.copy(paths.ROOT / "requirements.lock", dest)  # `make env` installs from it
+    (dest / "data" / "configs").mkdir(parents=True)
+    (dest / "data" / "results").mkdir()
+    shutil.copy(paths.BUMP_RULE, dest / "data")
+    (dest / "paper").mkdir()
+    shutil.copy(paths.PAPER / "s_curves.py", dest / "paper")  # make's derived rules read the report's imports
+    for name, text in configs.items():
+        (dest / "data" / "configs" / f"{name}.toml").write_text(text)
+    return dest
+
+
+def _ctrl_c_as_in_a_terminal():
+    # A job started in the background of a non-interactive shell (a CI runner, `make all &`) inherits
+    # SIGINT ignored, and so would make and the trainer: restore the default a terminal gives them.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def make(cwd, *targets, **kw):
+    """`make targets` in `cwd`, stdout and stderr together. PY: this interpreter (its package is found first
+    in cwd); ENV_STAMP empty: no install step."""
+    return subprocess.Popen(["make", *targets, f"PY={sys.executable}", "ENV_STAMP=", "CONDA_DEFAULT_ENV="],
+                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=_ctrl_c_as_in_a_terminal, **kw)
+
+
+@contextlib.contextmanager
+def small_filesystem(where: Path, options: str):
+    """A tmpfs mounted at `where` (e.g. "ro", "size=1m"), unmounted afterwards; the test is skipped where
+    this machine does not let it mount one (not root, or no mount capability in a container)."""
+    where.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True,
+                          text=True)
+    if proc.returncode:
+        pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.strip()[:80]}); the injected-error cases cover it")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)

@@ -1,12 +1,20 @@
 """Every bad input is one line on stderr naming the file (and key) and what to do, a non-zero exit, no
-traceback and nothing written; `--set key=value` overrides any config key with the same checks."""
+traceback and nothing written; `--set key=value` overrides any config key with the same checks. So is
+every place a command or make writes that cannot take the files (a file in the way, a folder that cannot be
+created or written, a full disk), checked before any work; a write that fails anyway leaves nothing."""
+import contextlib
+import errno
 import json
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+from helpers import copy_project, make, small_filesystem
 from reproduce.core import paths
 
 TINY = "order = 2\nrank = 2\nN = 6\nlr = 0.1\nsteps = 20\nseeds = 2\nrecord_points = 10\n"
@@ -173,3 +181,183 @@ def test_make_device_cuda_reaches_the_trainer(tmp_path):
                           text=True, timeout=120)
     assert "reproduce train data/configs/fig01_scalar.toml --device cuda" in proc.stdout, proc.stdout
     assert (device.read_text() if device.exists() else None) == before
+
+
+# --- every place a command writes: checked before any work; one line naming the path, exit 2, nothing left ---
+
+def run_main(argv, capsys) -> tuple[int, str]:
+    """`python -m reproduce argv` in this process, so that a test can make the file system fail."""
+    from reproduce.__main__ import main
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    return stop.value.code, capsys.readouterr().err
+
+
+# command: (argv writing into folder `out`, the file it writes there)
+COMMANDS = {
+    "train": (lambda out, tiny: ["train", str(tiny), "--out", str(out)], "tiny.npz"),
+    "plot": (lambda out, tiny: ["plot", "fig01_scalar", "--results", str(paths.RESULTS), "--out", str(out)],
+             "fig01_scalar.png"),
+    "claims": (lambda out, tiny: ["claims", "--results", str(out)], "claims.csv"),
+    "report": (lambda out, tiny: ["report"], "report.html"),  # out: paper/, moved into tmp_path below
+}
+
+
+def _erofs(*args, **kwargs):
+    raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+
+PLACES = {
+    # name: (make the output folder under tmp_path, break the file system (monkeypatch), text in the line)
+    "is_a_file": (lambda d, name: write(d, "afile", "keep"), None, "is a file, not a folder"),
+    "under_a_file": (lambda d, name: write(d, "afile", "keep") / "sub", None, "afile is a file"),
+    "read_only": (lambda d, name: d, lambda mp: mp.setattr(paths.tempfile, "mkstemp", _erofs),
+                  "Read-only file system"),
+    "disk_full": (lambda d, name: d, lambda mp: mp.setattr(paths.shutil, "disk_usage",
+                                                             lambda p: shutil._ntuple_diskusage(10**9, 10**9, 0)),
+                  "free on its disk"),
+    "file_is_a_folder": (lambda d, name: (d / name).mkdir() or d, None, "is a folder where a file is to be written"),
+}
+
+
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_an_unwritable_output_is_one_line_before_any_work(command, place, tiny, tmp_path, capsys, monkeypatch):
+    argv, written = COMMANDS[command]
+    make_folder, break_fs, message = PLACES[place]
+    (tmp_path / "w").mkdir()
+    out = make_folder(tmp_path / "w", written)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    if command == "report":
+        from reproduce import report
+        monkeypatch.setattr(report, "REPORT", out / written)
+        monkeypatch.setattr(report, "render", lambda: pytest.fail("the report ran"))  # no work may start
+    if command == "train":  # no training either: the checks come before torch is asked for
+        monkeypatch.setattr("reproduce.__main__._require_torch", lambda: pytest.fail("training started"))
+    if break_fs:
+        break_fs(monkeypatch)
+    code, err = run_main(argv(out, tiny), capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), err
+    assert str(out) in lines[0] and message in lines[0], lines[0]
+    assert "; " in lines[0]  # ... and what to do
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing made, nothing left
+
+
+FAILED_WRITES = {
+    # name: (command, what fails, the file the line names)
+    "train_curves": ("train", "npz", "tiny.npz"),
+    "train_provenance": ("train", "json", "tiny.json"),
+    "plot_pdf": ("plot", "pdf", "fig01_scalar.pdf"),
+}
+
+
+@pytest.mark.parametrize("case", FAILED_WRITES)
+def test_a_disk_that_fills_while_writing_leaves_nothing(case, tiny, tmp_path, capsys, monkeypatch):
+    """The up-front check passed, then the disk filled: one line, exit 2, no file and no folder left."""
+    command, fails, name = FAILED_WRITES[case]
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def no_space(*args, **kwargs):
+        raise full
+    if fails == "npz":
+        monkeypatch.setattr(np.lib.format, "write_array", no_space)
+    elif fails == "json":
+        real = Path.write_text
+        monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: no_space() if ".json" in self.name
+                            else real(self, *a, **k))
+    else:
+        from matplotlib.figure import Figure
+        real = Figure.savefig
+        monkeypatch.setattr(Figure, "savefig", lambda self, f, **k: no_space() if k.get("format") == "pdf"
+                            else real(self, f, **k))
+    out = tmp_path / "new" / "out"
+    code, err = run_main(COMMANDS[command][0](out, tiny), capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert str(out / name) in lines[0] and "No space left on device" in lines[0] and "free some space" in lines[0]
+    assert not (tmp_path / "new").exists()  # not the files, their temporary copies, nor the folders made
+
+
+def test_a_read_only_file_system_is_one_line(tiny, tmp_path):
+    with small_filesystem(tmp_path / "ro", "ro,size=64k") as ro:
+        for out in (ro, ro / "results"):
+            line = one_line_error(cli("train", str(tiny), "--out", str(out)), "Read-only file system")
+            assert line.startswith(f"error: {out}: ") and "choose another folder with --out" in line
+        assert not list(ro.iterdir())
+
+
+def test_a_full_disk_is_one_line_before_training(tiny, tmp_path):
+    with small_filesystem(tmp_path / "full", "size=1m") as full:
+        with contextlib.suppress(OSError):  # fill it
+            (full / "filler").write_bytes(b"x" * 2 ** 21)
+        one_line_error(cli("train", str(tiny), "--out", str(full / "r")), f"{full / 'r'}: only 0 MiB free")
+        assert [p.name for p in full.iterdir()] == ["filler"]
+
+
+def test_results_folder_that_is_a_file(tmp_path):
+    line = one_line_error(cli("plot", "fig01_scalar", "--results", str(write(tmp_path, "f", "x")),
+                              "--out", str(tmp_path / "figs")), "is a file, not a results folder")
+    assert "--results" in line and not (tmp_path / "figs").exists()
+
+
+# make: the guard checks every folder the goals write before any recipe runs (one line, exit 2)
+MAKE_PLACES = {
+    # name: (goal, what is in the way, a folder created as a file)
+    "results": ("train", "data/results"),
+    "build_stamps": ("train", "build"),
+    "figures": ("figures", "paper/figures"),
+    "baselines": ("regen", "tests/baselines"),
+    "portable": ("portable", "data/results-portable"),
+}
+
+
+@pytest.mark.parametrize("case", MAKE_PLACES)
+def test_make_stops_before_any_recipe_when_a_folder_is_a_file(case, tmp_path):
+    goal, blocked = MAKE_PLACES[case]
+    project = copy_project(tmp_path / "p", {"fig01_scalar": (paths.CONFIGS / "fig01_scalar.toml").read_text()})
+    target = project / blocked
+    if target.is_dir():
+        target.rmdir()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("in the way")
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    out, _ = make(project, goal).communicate(timeout=120)
+    lines = out.strip().splitlines()
+    assert len(lines) == 1 and "*** " in lines[0] and "Traceback" not in out, out
+    assert f"*** {blocked}: is a file, not a folder; remove or rename it" in lines[0]
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before  # not even build/deps.mk
+
+
+def test_make_stops_on_a_read_only_results_folder(tmp_path):
+    project = copy_project(tmp_path / "p", {"fig01_scalar": (paths.CONFIGS / "fig01_scalar.toml").read_text()})
+    with small_filesystem(project / "data" / "results", "ro,size=64k"):
+        proc = make(project, "train")
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 2 and len(out.strip().splitlines()) == 1, out
+        assert "data/results: cannot write there (Read-only file system)" in out
+    assert not (project / "build" / "deps.mk").exists()
+
+
+def test_regen_stops_before_any_test_when_baselines_cannot_be_written(tmp_path):
+    """`pytest --regen-baselines` run directly (not through make): the conftest checks the folder first."""
+    project = copy_project(tmp_path / "p", {})
+    (project / "tests").mkdir()
+    shutil.copy(paths.ROOT / "tests" / "conftest.py", project / "tests")
+    (project / "tests" / "test_never.py").write_text("def test_never():\n    raise AssertionError('ran')\n")
+    (project / "tests" / "baselines").write_text("in the way")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--regen-baselines", "-p", "no:cacheprovider",
+                           "tests"], cwd=project, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(project)})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{project / 'tests' / 'baselines'}: is a file, not a folder" in proc.stdout + proc.stderr
+    assert "ran" not in proc.stdout + proc.stderr
+
+
+def test_spread_checks_its_variant_folder_before_training(tmp_path):
+    project = copy_project(tmp_path / "p", {"fig01_scalar": (paths.CONFIGS / "fig01_scalar.toml").read_text()})
+    (project / "data" / "results-portable").write_text("in the way")
+    proc = subprocess.run([sys.executable, "-m", "reproduce", "spread", "fig01_scalar", "--variant", "portable",
+                           "--train-only"], cwd=project, capture_output=True, text=True, timeout=120)
+    line = one_line_error(proc, "is a file, not a folder")
+    assert str(project / "data" / "results-portable") in line

@@ -1,4 +1,7 @@
-"""Interrupted runs leave nothing that looks finished; reruns and parallel make give identical bytes."""
+"""Interrupted runs leave nothing that looks finished (Ctrl-C, and a SIGTERM to a run with seed processes);
+reruns and parallel make give identical bytes; a second make in the same checkout waits for the first and
+neither corrupts nor redoes a result. Long runs: tests/test_long_runs.py."""
+import contextlib
 import json
 import os
 import shutil
@@ -10,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import copy_project, make
 from reproduce.core import paths
 
 SLOW = "order = 2\nrank = 8\nN = 100\nlr = 0.1\nsteps = {steps}\nseeds = 64\ninit_std = 0.01\n"
@@ -19,34 +23,6 @@ SMALL = ["fig01_scalar", "fig03_rank1_loss"]
 def cli(*args, cwd=paths.ROOT, **kw):
     return subprocess.run([sys.executable, "-m", "reproduce", *args], capture_output=True, text=True,
                           cwd=cwd, **kw)
-
-
-def copy_project(dest: Path, configs: dict[str, str]) -> Path:
-    """The tracked sources in a fresh folder with only `configs` (name -> TOML text), as a new clone has."""
-    shutil.copytree(paths.ROOT / "reproduce", dest / "reproduce", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(paths.ROOT / "Makefile", dest)
-    shutil.copy(paths.ROOT / "requirements.lock", dest)
-    (dest / "paper").mkdir()
-    shutil.copy(paths.PAPER / "s_curves.py", dest / "paper")  # the report's notebook: make's rules read it
-    (dest / "data" / "configs").mkdir(parents=True)
-    (dest / "data" / "results").mkdir()
-    shutil.copy(paths.BUMP_RULE, dest / "data")
-    for name, text in configs.items():
-        (dest / "data" / "configs" / f"{name}.toml").write_text(text)
-    return dest
-
-
-def _ctrl_c_as_in_a_terminal():
-    # A job started in the background of a non-interactive shell (a CI runner, `make all &`) inherits
-    # SIGINT ignored, and so would make and the trainer: restore the default a terminal gives them.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def make(cwd, *targets, **kw):
-    # PY: this interpreter (its package is found first in cwd); ENV_STAMP empty: no install step
-    return subprocess.Popen(["make", *targets, f"PY={sys.executable}", "ENV_STAMP=", "CONDA_DEFAULT_ENV="],
-                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=_ctrl_c_as_in_a_terminal, **kw)
 
 
 def test_diverging_run_stops_with_a_clear_message_and_no_output(tmp_path):
@@ -117,9 +93,84 @@ def test_make_refuses_an_old_python_with_a_clear_message(tmp_path):
     old.write_text("#!/bin/sh\n[ \"$1\" = --version ] && echo 'Python 3.9.18' && exit 0\nexit 1\n")
     old.chmod(0o755)
     project = copy_project(tmp_path / "p", {})
-    shutil.copy(paths.ROOT / "pyproject.toml", project)
+    for name in ("pyproject.toml", "requirements.lock"):
+        shutil.copy(paths.ROOT / name, project)
     proc = subprocess.run(["make", "env", f"PYTHON={old}", "CONDA_DEFAULT_ENV="], cwd=project,
                           capture_output=True, text=True)
     assert proc.returncode != 0
     assert "needs Python >= 3.11" in proc.stdout + proc.stderr and "3.9.18" in proc.stdout + proc.stderr
     assert not (project / ".venv").exists()
+
+
+# --- two makes at once in one checkout ---
+
+def test_a_second_make_waits_for_the_first_and_neither_corrupts_nor_duplicates_a_result(tmp_path):
+    """`make all` twice at once (here its training part, `make train`: the guard is the same for every goal):
+    the second says it waits, then finds everything up to date; one result per config, byte-identical."""
+    configs = {"slow": SLOW.format(steps=10_000), "fig01_scalar": (paths.CONFIGS / "fig01_scalar.toml").read_text()}
+    project = copy_project(tmp_path / "proj", configs)
+    first = make(project, "train")
+    lock = project / "build" / "make.lock"
+    for _ in range(200):  # the first holds the lock (its guard ran) ...
+        if lock.exists() and lock.read_text().startswith(str(first.pid)):
+            break
+        time.sleep(0.05)
+    second = make(project, "train")
+    out2, _ = second.communicate(timeout=600)
+    out1, _ = first.communicate(timeout=600)
+    assert first.returncode == 0 and second.returncode == 0, out1 + out2
+    assert "trained slow" in out1 and "trained fig01_scalar" in out1
+    waited = [line for line in out2.splitlines() if "waiting for the make already working in this folder" in line]
+    assert len(waited) == 1 and f"(pid {first.pid}: make train" in waited[0], out2
+    assert "reproduce train" not in out2 and "Nothing to be done" in out2, out2  # it trained nothing again
+    results = project / "data" / "results"
+    assert sorted(p.name for p in results.iterdir()) == ["fig01_scalar.json", "fig01_scalar.npz", "slow.json",
+                                                         "slow.npz"]
+    reference = cli("train", str(project / "data" / "configs" / "slow.toml"), "--out", str(tmp_path / "ref"))
+    assert reference.returncode == 0, reference.stderr
+    assert (results / "slow.npz").read_bytes() == (tmp_path / "ref" / "slow.npz").read_bytes()
+
+
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to find the seed processes")
+def test_a_terminated_grokking_run_stops_its_seed_processes(tmp_path):
+    """SIGTERM (a killed make, a CI timeout) to the trainer must not leave its seeds training on."""
+    proc = subprocess.Popen([sys.executable, "-m", "reproduce", "train", str(paths.TEST_CONFIGS / "grok_smoke.toml"),
+                             "--set", "sweep.seed=[0,1]", "--set", "epochs=100000", "--out", str(tmp_path / "out")],
+                            cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):  # until both seed processes run
+        workers = [pid for pid in _children(proc.pid) if "spawn_main" in _cmdline(pid)]
+        if len(workers) == 2:
+            break
+        time.sleep(0.1)
+    assert len(workers) == 2, proc.communicate()
+    proc.terminate()
+    proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    for _ in range(100):
+        if not any(Path(f"/proc/{pid}").exists() for pid in workers):
+            break
+        time.sleep(0.1)
+    left = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    for pid in left:  # not to leave them running after a failure either
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, "seed processes left training"
+    assert not (tmp_path / "out").exists()

@@ -10,6 +10,8 @@ Five tables, each printed and written atomically to data/results/:
                       speedup, and the largest relative difference between their loss curves (must be ≤ 1e-9)
   bench_scaling.csv   the package's seconds per seed-step for seeds × N on the rank-4 matrix task, the
                       one-off part of that (a one-step run), and the baseline's per N
+                      (both tables: measured_over_estimate, the time against the family's up-front
+                      estimate, scurve/config.py `scurve_seconds`, whose constants come from these tables)
   bench_grokking.csv  seconds per epoch of the grokking trainer against its plain reference pass
                       (grokking/bench.py)
   bench_explore.csv   the explorer in headless Chromium: keypress to last chart redrawn, median and p90,
@@ -97,7 +99,8 @@ def compare(name: str, settings: dict, base_seeds: int, base_steps: int, device:
     return dict(case=name, seeds=cfg.seeds, steps=cfg.steps, baseline_s_per_seed_step=baseline_s,
                 project_s_per_seed_step=per_seed_step, speedup=baseline_s / per_seed_step,
                 baseline_seeds=base_seeds, baseline_steps=base_steps,
-                max_rel_loss_diff=max_rel_diff(runs[0], curves), device=device)
+                max_rel_loss_diff=max_rel_diff(runs[0], curves), device=device,
+                measured_over_estimate=project_s / SCURVE.estimate_seconds(cfg))
 
 
 def scaling(device: str) -> list[dict]:
@@ -114,7 +117,8 @@ def scaling(device: str) -> list[dict]:
             setup_s, _ = time_project(case_config({**settings, "steps": 1}, seeds=seeds, device=device))
             rows.append(dict(rank=4, N=N, seeds=seeds, steps=cfg.steps,
                              project_s_per_seed_step=project_s / (seeds * cfg.steps), project_setup_s=setup_s,
-                             baseline_s_per_seed_step=baseline_s, device=device))
+                             baseline_s_per_seed_step=baseline_s, device=device,
+                             measured_over_estimate=project_s / SCURVE.estimate_seconds(cfg)))
     return rows
 
 
@@ -137,6 +141,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("error: --device cuda but no CUDA device is available")
+    paths.check_writable(paths.RESULTS, files=("bench.csv",))  # where every table goes, before minutes of timing
     torch.set_num_threads(SCURVE.threads)
     load = os.getloadavg()[0]
     print(f"bench: torch {torch.__version__}, {SCURVE.threads} thread(s), load average {load:.2f} "

@@ -129,6 +129,8 @@ def build(results_dir: Path = paths.RESULTS, gallery: Path = GALLERY, readme: Pa
     claims_csv = results_dir / paths.CLAIMS.name
     if not claims_csv.exists():
         sys.exit(f"error: {claims_csv}: no claims table; run `make claims` first")
+    paths.check_writable(gallery, files=(f"{stem}.png" for stem in SHOWN))  # before anything is drawn
+    paths.check_writable(Path(readme).parent, files=(Path(readme).name,))
     hashes, rules = baseline_hashes(), bumps.load_rules()
     manifest = {"thumb_dpi": THUMB_DPI, "figures": {}}
     for stem in SHOWN:
@@ -182,4 +184,9 @@ def problems(root: Path = paths.ROOT) -> list[str]:
 
 
 if __name__ == "__main__":
-    build()
+    from ..core.errors import BadInput
+    try:
+        build()
+    except BadInput as err:  # an unwritable gallery or README: one line, like the command line's errors
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)

@@ -77,6 +77,10 @@ def measure(stems: list[str] | None = None, variants: list[str] | None = None, r
     if unknown:
         raise BadInput(f"unknown variant {unknown[0]!r}; variants: {', '.join(VARIANTS)}")
     config_stems = sorted({figures.results_stem(s) for s in stems})
+    for name in variants:  # every place this writes, before anything trains
+        paths.check_writable(variant_dir(name))
+    if not train_only:
+        paths.check_writable(paths.SPREAD.parent, files=(paths.SPREAD.name, VERDICTS.name))
     rules = bumps.load_rules()
     rows, verdicts = [], []
     for name in variants:

@@ -24,6 +24,10 @@ from .errors import ConfigError  # noqa: F401  (raised here, imported from here 
 DEVICES = ("cpu", "cuda")  # every family trains on one of these
 # A config whose arrays would need more memory than this is refused before training (one line, exit 2).
 MAX_BYTES = 16 * 2 ** 30
+# So is a run its family estimates to take longer than this on the reference machine (the 2-core machine
+# the time budgets are set for), unless the caller lifts the limit (`train --allow-long`, make ALLOW_LONG=1).
+MAX_SECONDS = 3600.0
+ALLOW_LONG = "--allow-long (make ALLOW_LONG=1)"
 
 
 def check_positive(cfg, *names):
@@ -169,8 +173,11 @@ def parse_overrides(sets: list[str], where: str) -> dict:
     return out
 
 
-def load(path: str | Path, sets: list[str] | None = None):
-    """Read a config file (and `--set` overrides) into its family's dataclass, or raise ConfigError."""
+def load(path: str | Path, sets: list[str] | None = None, max_seconds: float | None = MAX_SECONDS):
+    """Read a config file (and `--set` overrides) into its family's dataclass, or raise ConfigError.
+
+    A run estimated to take longer than `max_seconds` on the reference machine is refused (None: no limit).
+    """
     data = read_toml(path)
     where = str(path)
     if sets:
@@ -185,7 +192,21 @@ def load(path: str | Path, sets: list[str] | None = None):
     if need > MAX_BYTES:
         raise ConfigError(f"{where}: keys N, rank, model_rank, seeds, record_points: need "
                           f"~{need / 2 ** 30:.0f} GiB of memory (limit {MAX_BYTES / 2 ** 30:.0f} GiB); lower them")
+    seconds = fam.estimate_seconds(cfg)
+    if max_seconds is not None and seconds > max_seconds:
+        raise ConfigError(f"{where}: key '{fam.length_key}': training would take ~{duration(seconds)} on the "
+                          f"reference machine (estimate; limit {duration(max_seconds)}); lower "
+                          f"'{fam.length_key}' or the run's size, or pass {ALLOW_LONG} to train anyway")
     return cfg
+
+
+def duration(seconds: float) -> str:
+    """A time as a person says it: 45 s, 12 min, 3.5 h, 2.1 days, 3e+04 years."""
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= 2 * size or (unit == "h" and seconds >= size):
+            value = seconds / size
+            return f"{value:.2g} {unit}" if value >= 1e4 else f"{value:.1f} {unit}".replace(".0 ", " ")
+    return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
 
 
 def as_dict(cfg) -> dict:

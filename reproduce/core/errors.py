@@ -1,4 +1,6 @@
-"""The errors the command line reports as one line (no traceback): bad input and diverged runs."""
+"""The errors the command line reports as one line (no traceback): bad input and diverged runs.
+
+Standard library only: make's checks (paths.py, lock.py) run before any environment is installed."""
 
 
 class BadInput(ValueError):
@@ -12,6 +14,11 @@ class ConfigError(BadInput):
 
 class ResultsError(BadInput):
     """A results file that is missing, truncated or corrupt, phrased as `file: what is wrong; what to do`."""
+
+
+class OutputError(BadInput):
+    """A place the package cannot write: a folder that is a file, cannot be created or written, or a full
+    disk, phrased as `path: what is wrong; what to do` (raised before work starts where it can be seen)."""
 
 
 class UnknownFigure(BadInput):

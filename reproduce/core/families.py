@@ -39,6 +39,9 @@ class Family:
       the native verdicts only for configs trained without overrides.
     - `bytes_per_run(cfg) -> int` (optional, "module:function"): memory the config's runs need, from
       the config alone, so a config that cannot fit is refused before training starts.
+    - `seconds_per_run(cfg) -> float` (optional, "module:function"): the config's training time on the
+      reference machine, from the config alone and the trainer's costs measured by `make bench` (stated
+      where the function lives), so a run above core.config.MAX_SECONDS is refused before it starts.
 
     The source files a family's results depend on are derived from the trainer's imports
     (reproduce/core/deps.py), never listed here; the figures of a family are those whose results stem
@@ -54,6 +57,7 @@ class Family:
     perturb: str | None = None
     ci_set: tuple[str, ...] = ()
     bytes_per_run: str | None = None
+    seconds_per_run: str | None = None
 
     def config_type(self) -> type:
         module, cls = self.config_class.split(":")
@@ -72,6 +76,9 @@ class Family:
     def estimate_bytes(self, cfg) -> int:
         return 0 if self.bytes_per_run is None else int(_function(self.bytes_per_run)(cfg))
 
+    def estimate_seconds(self, cfg) -> float:
+        return 0.0 if self.seconds_per_run is None else float(_function(self.seconds_per_run)(cfg))
+
     def perturbed(self, cfg):
         return _function(self.perturb)(cfg)
 
@@ -87,20 +94,23 @@ FAMILIES = {
                      teeth="retrain",
                      safety=10.0,  # float64 round-off: other CPUs may amplify it more than ours
                      perturb="reproduce.scurve.config:perturb",
-                     bytes_per_run="reproduce.scurve.config:scurve_bytes"),
+                     bytes_per_run="reproduce.scurve.config:scurve_bytes",
+                     seconds_per_run="reproduce.scurve.config:scurve_seconds"),
     "grokking": Family(name="grokking", config_class="reproduce.grokking.config:GrokConfig",
                        trainer="reproduce.grokking.train", length_key="epochs", dtype_floor=(1e-6, 1e-12),
                        teeth="other_seed",
                        # float32 grokking moves phase epochs by up to ~25 % under other kernels, about as
                        # much as seeds differ: 10× that would accept any seed, so the margin is 2×.
                        safety=2.0,
-                       ci_set=("sweep.seed=[0]",)),  # one seed (~4 min natively) under other kernels
+                       ci_set=("sweep.seed=[0]",),  # one seed (~4 min natively) under other kernels
+                       seconds_per_run="reproduce.grokking.config:grok_seconds"),
     # the S-curve trainer plus restarts of every bump with the other pairs frozen / removed (figT7)
     "scurve_restart": Family(name="scurve_restart", config_class="reproduce.scurve.config:RestartConfig",
                              trainer="reproduce.scurve.restart", length_key="steps",
                              dtype_floor=(1e-12, 1e-20), teeth="retrain", safety=10.0,
                              perturb="reproduce.scurve.config:perturb",
-                             bytes_per_run="reproduce.scurve.config:restart_bytes"),
+                             bytes_per_run="reproduce.scurve.config:restart_bytes",
+                             seconds_per_run="reproduce.scurve.config:restart_seconds"),
 }
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import platform
@@ -19,29 +20,53 @@ from . import config, families, paths
 from .errors import ResultsError
 
 
+# OSErrors of a write that mean "this place cannot take the file" (full disk, read-only, in the way):
+# reported as one line naming the path; any other error is a bug and keeps its traceback.
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
+                errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
+
+
 @contextlib.contextmanager
 def atomic(path: Path):
     """Yield a temporary path beside `path`; rename it into place only if the block succeeds.
 
     An interrupted step leaves at most a hidden `.name.tmp-PID` file, which make never takes as finished.
+    A write that fails (disk full, read-only folder) leaves nothing: not the temporary file, nor the
+    folders made for it; it raises errors.OutputError naming the path.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    made = [p for p in (path.parent, *path.parent.parents) if not os.path.lexists(p)]
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    done = False
     try:
-        yield tmp
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            yield tmp
+            os.replace(tmp, path)
+            done = True
+        except OSError as err:
+            if err.errno not in WRITE_ERRNOS:
+                raise
+            raise paths.failure(path, err, None, "could not be written") from None
     finally:
         tmp.unlink(missing_ok=True)
+        for folder in made if not done else ():  # innermost first; only the ones this write made
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
-def write_npz(path: Path, arrays: dict[str, np.ndarray]):
+def _npz_into(path: Path, arrays: dict[str, np.ndarray]):
     """np.savez stamps the wall-clock time into the zip; a fixed stamp makes equal data equal bytes."""
-    with atomic(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         for name, arr in arrays.items():
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             with zf.open(info, "w", force_zip64=True) as fh:
                 np.lib.format.write_array(fh, np.ascontiguousarray(arr), allow_pickle=False)
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]):
+    with atomic(path) as tmp:
+        _npz_into(tmp, arrays)
 
 
 def write_text(path: Path, text: str):
@@ -77,11 +102,15 @@ def provenance(cfg, wall_s: float, threads: int, extra: dict | None = None) -> d
 
 
 def save(stem: str, cfg, runs: list[dict], meta: dict, out_dir: Path = paths.RESULTS) -> Path:
-    """Write provenance first and the curves last: the .npz is make's target, so it means "finished"."""
+    """Write the provenance and the curves under temporary names and rename them only when both are
+    complete (a full disk leaves neither); provenance first, the curves last: the .npz is make's target,
+    so it means "finished"."""
     out_dir = Path(out_dir)
-    write_text(out_dir / f"{stem}.json", json.dumps(meta, indent=2) + "\n")
     arrays = {f"r{i}_{key}": value for i, run in enumerate(runs) for key, value in run.items()}
-    write_npz(out_dir / f"{stem}.npz", arrays)
+    with atomic(out_dir / f"{stem}.npz") as npz_tmp:
+        _npz_into(npz_tmp, arrays)
+        with atomic(out_dir / f"{stem}.json") as json_tmp:  # renamed first, when both are written
+            json_tmp.write_text(json.dumps(meta, indent=2) + "\n")
     return out_dir / f"{stem}.npz"
 
 
@@ -110,6 +139,9 @@ def load(stem: str, results_dir: Path = paths.RESULTS) -> Results:
     results_dir = Path(results_dir)
     meta_path, npz_path = results_dir / f"{stem}.json", results_dir / f"{stem}.npz"
     retrain = f"retrain it: python -m reproduce train data/configs/{stem}.toml --out {results_dir}"
+    if os.path.lexists(results_dir) and not results_dir.is_dir():
+        raise ResultsError(f"{results_dir}: is a file, not a results folder; give the folder that holds "
+                           f"{stem}.npz (--results)")
     for path in (meta_path, npz_path):
         if not path.is_file():
             raise ResultsError(f"{path}: no such results file; {retrain}")

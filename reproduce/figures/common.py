@@ -33,11 +33,13 @@ def save(fig, caption: str, png_path: Path) -> Path:
     text = "\n".join(textwrap.fill(p, width) for p in caption.split("\n"))
     fig.text(0.0, -0.02, text, ha="left", va="top", fontsize=8)
     png_path = Path(png_path)
-    for path in (png_path.with_suffix(".pdf"), png_path):
-        with atomic(path) as tmp:
-            fig.savefig(tmp, format=path.suffix[1:], bbox_inches="tight",
-                        metadata={"CreationDate": None} if path.suffix == ".pdf" else {"Software": None})
-        print(f"wrote {path}")
+    pdf_path = png_path.with_suffix(".pdf")
+    # Both are written before either is renamed (a full disk leaves neither), the PNG renamed last.
+    with atomic(png_path) as png_tmp:
+        fig.savefig(png_tmp, format="png", bbox_inches="tight", metadata={"Software": None})
+        with atomic(pdf_path) as pdf_tmp:
+            fig.savefig(pdf_tmp, format="pdf", bbox_inches="tight", metadata={"CreationDate": None})
+    print(f"wrote {pdf_path}\nwrote {png_path}")
     plt.close(fig)
     return png_path
 

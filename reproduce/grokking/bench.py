@@ -20,7 +20,7 @@ import torch
 
 from ..core import config, paths, results
 from . import fourier
-from .config import STUDY, GrokConfig
+from .config import EPOCH_S, STUDY, GrokConfig
 from .model import model_and_data
 from .train import PROCESSES, THREADS
 
@@ -72,7 +72,8 @@ def grokking_table() -> pd.DataFrame:
                          rel_loss_diff_first=float(rel[:AGREE_EPOCHS].max()),
                          rel_loss_diff_all=float(rel.max()),
                          seeds=len(runs), epochs=cfg.epochs, processes=PROCESSES,
-                         projected_training_s=seconds * cfg.epochs * waves))
+                         projected_training_s=seconds * cfg.epochs * waves,
+                         over_estimate_epoch_s=seconds / EPOCH_S))  # config.EPOCH_S: the up-front estimate's
     return pd.DataFrame(rows)
 
 

@@ -63,3 +63,32 @@ class GrokConfig:
 
     def runs(self) -> list[GrokConfig]:
         return expand_sweep(self)
+
+
+# Training time on the reference machine, from the config alone (core.config.load refuses a run above its
+# limit before anything trains). Anchor: `make bench` (bench_grokking.csv, paper/docs/performance.md) on the
+# reference machine (2 cores, one thread, torch 2.13.0 CPU, load average ≈ 2): 0.074 s per epoch of the
+# study's model (this class's defaults). An epoch's cost scales with its multiply-adds (below); an eval
+# epoch's measurement (a forward pass over all p² pairs, then the Fourier measures) costs ~1.5 epochs.
+EPOCH_S = 0.074
+MEASURE_EPOCHS = 1.5
+START_S = 5.0            # spawning the seed processes, each importing torch
+REFERENCE_PROCESSES = 2  # seeds train this many at a time on the reference machine (train.PROCESSES)
+
+
+def epoch_macs(cfg: GrokConfig) -> int:
+    """Multiply-adds of one forward pass of `=`-only training: keys and values once per token of the two
+    input positions, then per training pair the attention output, the MLP and the unembedding."""
+    hd = cfg.n_heads * cfg.d_head
+    pairs = round(cfg.frac_train * cfg.p ** 2)
+    return 4 * cfg.p * cfg.d_model * hd + pairs * (hd * cfg.d_model + 2 * cfg.d_model * cfg.d_mlp
+                                                   + cfg.d_model * cfg.p)
+
+
+def grok_seconds(cfg: GrokConfig) -> float:
+    """Seconds the grokking trainer needs for a config on the reference machine (constants above)."""
+    runs = cfg.runs()
+    waves = -(-len(runs) // REFERENCE_PROCESSES)
+    per_epoch = EPOCH_S * epoch_macs(cfg) / epoch_macs(GrokConfig())
+    evals = max(run.epochs // run.eval_every + run.log_points + 2 for run in runs)  # ≥ train.eval_epochs
+    return START_S + waves * (max(run.epochs for run in runs) + MEASURE_EPOCHS * evals) * per_epoch

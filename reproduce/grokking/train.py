@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
+from ..core import progress
 from ..core.errors import TrainingDiverged
 from . import fourier
-from .config import GrokConfig
+from .config import GrokConfig, grok_seconds
 from .model import model_and_data, remove_frequency
 
 # One thread. Both 1 and 2 threads gave bit-identical weights (40-epoch check), but on the shared 2-core
@@ -43,10 +42,11 @@ def eval_epochs(cfg: GrokConfig) -> np.ndarray:
     return epochs[epochs <= cfg.epochs].astype(np.int64)
 
 
-def train(cfg: GrokConfig, where: str = "config", ablate: tuple[int, int] | None = None):
+def train(cfg: GrokConfig, where: str = "config", ablate: tuple[int, int] | None = None, bar=None):
     """Full-batch AdamW; returns the model and its weights (float32, CPU) at every eval epoch.
 
     ablate = (epoch, k): at the start of that epoch remove frequency k from the embedding, then go on.
+    `bar` (core.progress) counts the epochs; by default a bar of its own.
     """
     model, a, b, labels, train_mask = model_and_data(cfg)
     a_tr, b_tr, y_tr = a[train_mask], b[train_mask], labels[train_mask]
@@ -54,11 +54,10 @@ def train(cfg: GrokConfig, where: str = "config", ablate: tuple[int, int] | None
                             betas=(cfg.beta1, cfg.beta2), fused=cfg.device == "cpu" or None)
     warm = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: min(1.0, (t + 1) / max(cfg.warmup, 1)))
     epochs, snapshots = eval_epochs(cfg), []
-    bar = tqdm(total=cfg.epochs, desc=where, disable=not sys.stderr.isatty(), leave=False)
+    bar = progress.Bar(cfg.epochs, where, unit="epoch") if bar is None else bar
     for t in range(cfg.epochs + 1):
         if t == epochs[len(snapshots)]:
             snapshots.append({k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()})
-            bar.update(t - bar.n)
         if t == cfg.epochs:
             break
         if ablate is not None and t == ablate[0]:
@@ -70,7 +69,7 @@ def train(cfg: GrokConfig, where: str = "config", ablate: tuple[int, int] | None
         loss.backward()
         opt.step()
         warm.step()
-    bar.close()
+        bar.update(1)
     return model, epochs, snapshots
 
 
@@ -106,16 +105,16 @@ def measure_snapshots(cfg: GrokConfig, model, epochs, snapshots) -> dict:
     return out
 
 
-def train_seed(cfg: GrokConfig, where: str = "config") -> dict:
+def train_seed(cfg: GrokConfig, where: str = "config", bar=None) -> dict:
     """One seed, trained and measured on one thread: a dict of arrays."""
     torch.set_num_threads(THREADS)
     torch.manual_seed(cfg.seed)   # nothing should draw from the global RNG; this pins it if something does
-    model, epochs, snapshots = train(cfg, where)
+    model, epochs, snapshots = train(cfg, where, bar=bar)
     return measure_snapshots(cfg, model, epochs, snapshots)
 
 
 def _train_seed_args(args):
-    return train_seed(*args)
+    return train_seed(*args, bar=progress.worker_bar())  # counts its epochs into the parent's bar
 
 
 def train_config(cfg: GrokConfig, where: str = "config") -> list[dict]:
@@ -126,8 +125,9 @@ def train_config(cfg: GrokConfig, where: str = "config") -> list[dict]:
     """
     runs = [(run, f"{where} seed {run.seed}" if len(cfg.runs()) > 1 else where) for run in cfg.runs()]
     workers = min(len(runs), PROCESSES, os.cpu_count() or 1)
+    bar = progress.Bar(sum(run.epochs for run, _ in runs), where, unit="epoch",  # all seeds' epochs; the
+                       estimate_s=grok_seconds(cfg))  # estimate is the ETA while the processes start
     if workers == 1 or cfg.device != "cpu":
-        return [train_seed(*args) for args in runs]
+        return [train_seed(*args, bar=bar) for args in runs]
     # spawn, not fork: a forked child inherits torch's OpenMP state, which can deadlock
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        return pool.map(_train_seed_args, runs, chunksize=1)
+    return progress.pool_map(multiprocessing.get_context("spawn"), workers, _train_seed_args, runs, bar)

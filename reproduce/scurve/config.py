@@ -91,6 +91,55 @@ def scurve_bytes(cfg) -> int:
     return total
 
 
+# Training time on the reference machine, from the config alone (core.config.load refuses a run above its
+# limit before anything trains; the progress bar then measures the real rate). The trainer's cost is a
+# fixed cost per step of a batch plus each seed's share, which grows with the size n·D·k̃ of a step's
+# tensors (D = k + k̃ in GD's span basis, N for Adam, whose vectors stay N-long), plus the recorded steps.
+# Anchors: `make bench` on the reference machine (2 cores, one thread, torch 2.13.0 CPU, load average
+# 0.3-0.8; paper/docs/performance.md), rank 4, order 2, N = 100: 41 µs per step for one seed, 1.9 µs
+# per seed-step for 1 024 seeds (bench_scaling.csv), 0.11 s of set-up for 1 024 seeds (0.75 s at N = 1 000).
+# Shapes: runs of 1 000-2 000 steps side by side at 1 and 256 seeds (scratch timings, load average 6-8,
+# ratios only): the seed share goes as size^0.67 over orders 1-6 and ranks 1-16 (within ×2.5), Adam costs
+# ~4× GD per step, a recorded loss costs ~0.35 µs per factor plus 0.5 ns per (k + k̃)^(n+1) entry per seed.
+# `make bench` prints measured time / this estimate for its cases (bench.csv, bench_scaling.csv).
+STEP_S = 39e-6           # a GD step's fixed cost per batch (order 2; × n/2 above), whatever the seeds
+SEED_STEP_S = 1.6e-6     # one seed's share of a GD step at size 64 (rank 4, order 2), records excluded
+ADAM_STEP_S = 4 * STEP_S         # Adam: the step's fixed cost ...
+ADAM_SEED_STEP_S = 10e-6         # ... and one seed's share at size 800 (rank 4, order 2, N = 100)
+SIZE_POWER = 0.67
+RECORD_S = 60e-6         # a recorded step's fixed cost per batch (the exact loss: ~10 more calls)
+RECORD_FACTOR_S = 0.35e-6         # ... per seed and factor
+RECORD_ENTRY_S = 0.5e-9           # ... per seed and entry-product of the (k + k̃)^n residual
+SETUP_S = 60e-6          # per seed: drawing its vectors and the span basis, plus per N-vector entry:
+SETUP_ENTRY_S = 42e-9
+REDRAW_S = 15e-6         # a constructed init ("collision", "distinct") redraws each vector ~k times
+# Runs differing only in these train in one batch (scurve/train.py): the weights travel as one row per seed,
+# and every product is per matrix, so a run's numbers are bit for bit those it gets in a batch of its own.
+BATCHABLE = ("init_std", "seed", "seeds", "target", "target_std", "weights", "weight_ratio", "init")
+
+
+def scurve_seconds(cfg) -> float:
+    """Seconds the S-curve trainer needs for a config on the reference machine (constants above)."""
+    batches: dict[tuple, list] = {}
+    for run in expand_sweep(cfg):
+        key = tuple((f.name, repr(getattr(run, f.name))) for f in dataclasses.fields(run) if f.name not in BATCHABLE)
+        batches.setdefault(key, []).append(run)
+    total = 0.0
+    for runs in batches.values():
+        run, seeds = runs[0], sum(r.seeds for r in runs)
+        n, d, km = run.order, run.rank + run.k_model, run.k_model
+        records = min(run.record_points, run.steps + 1)
+        if run.optimizer == "gd":
+            step = STEP_S * max(1.0, n / 2) + seeds * SEED_STEP_S * (n * d * km / 64) ** SIZE_POWER
+        else:
+            step = ADAM_STEP_S * max(1.0, n / 2) + seeds * ADAM_SEED_STEP_S * (n * run.N * km / 800) ** SIZE_POWER
+        record = RECORD_S * n / 2 + seeds * (RECORD_FACTOR_S * n + RECORD_ENTRY_S * d ** (n + 1))
+        redraws = REDRAW_S * n * km * run.rank if run.init in ("collision", "distinct") else 0.0
+        setup = seeds * (SETUP_S + SETUP_ENTRY_S * n * run.N * d + redraws)
+        total += run.steps * step + records * record + setup
+    return total
+
+
 def perturb(cfg):
     """A real, small change for tests/test_teeth.py: the learning rate 1 % higher (in a sweep over lr,
     every swept value), which moves every drop step by ~1 %."""
@@ -120,3 +169,10 @@ def restart_bytes(cfg) -> int:
         span = min(run.N, k + km)
         total += 8 * run.seeds * (S * n * span * km + 2 * n * km * k * (S + n * span * (k + km)))
     return total
+
+
+def restart_seconds(cfg) -> float:
+    """scurve_seconds for the trained runs, and twice that again for the restarts (frozen, removed): each
+    restart is one learned pair over at most the whole run, in batches of every bump of a cell (measured on
+    figT7: restarts 3.7 s CPU against 3.3 s of training, so 3× is an upper bound)."""
+    return 3.0 * scurve_seconds(cfg)

@@ -5,21 +5,20 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from . import model
 from . import modes as mode_basis
+from .config import BATCHABLE
 from ..core.errors import TrainingDiverged
+from ..core.progress import Bar
 
 THREADS = 1  # tiny batched matmuls: one thread is fastest and makes every reduction order fixed
 DIVERGENCE_FACTOR = 1e6  # a loss this many times its start means the step size is too large
-# Runs differing only in these train in one batch: the weights travel as one row per seed, and every
-# product is per matrix, so a run's numbers are bit for bit those it gets in a batch of its own.
-BATCHABLE = ("init_std", "seed", "seeds", "target", "target_std", "weights", "weight_ratio", "init")
+# Runs differing only in these train in one batch (config.BATCHABLE, where the time estimate reads it too).
+BAR_EVERY = 16  # steps between progress-bar updates besides the recorded steps (late ones are sparse)
 
 
 def step_grid(steps: int, points: int) -> np.ndarray:
@@ -38,11 +37,12 @@ def _dtype(cfg):
 
 @torch.inference_mode()  # no autograd bookkeeping: a step is ~10 tiny ops, so per-op overhead counts
 def train_batch(cfg, targets, learned, weights, desc="train", progress=None, to_mode=None,
-                keep_states=False):
+                keep_states=False, bar=None):
     """Train one batch; targets/learned are per-factor lists (or stacks) of (batch, N, ·) tensors and
     `weights` the s_l, (k,) or one row per batch element (batch, k).
 
     `progress(step, steps)`, if given, is called at every recorded step (the explorer's progress bar).
+    `bar` (core.progress.Bar) counts the steps, with an ETA; by default one of its own.
     `to_mode` (batch, 2, k, k) (scurve.modes.Modes.to_mode): also record every learned vector's overlap
     with the modes of T, u_j = Σ_l a_l to_mode[·, 0, l, j] (factor 1) and v_j likewise (factor 2).
     `keep_states`: also keep the learned vectors at every record step (scurve/restart.py restarts from them).
@@ -69,7 +69,8 @@ def train_batch(cfg, targets, learned, weights, desc="train", progress=None, to_
         modes = targets @ to_mode.to(targets).transpose(0, 1)  # (n, B, D, k): u_j, v_j in training coordinates
         mode_overlap = torch.empty_like(overlap)
     states = torch.empty((len(grid),) + learned.shape, dtype=loss.dtype) if keep_states else None
-    bar = tqdm(total=cfg.steps, desc=desc, disable=not sys.stderr.isatty(), leave=False)
+    bar = Bar(cfg.steps, desc) if bar is None else bar
+    done = bar.n
     r = 0
     for t in range(cfg.steps + 1):
         g_mt, g_mm = model.grams(targets, learned)
@@ -82,9 +83,10 @@ def train_batch(cfg, targets, learned, weights, desc="train", progress=None, to_
             if keep_states:
                 states[r] = learned
             r += 1
-            bar.update(t - bar.n)
             if progress is not None:
                 progress(t, cfg.steps)
+        if t % BAR_EVERY == 0 or t == cfg.steps:
+            bar.update_to(done + t)
         if t == cfg.steps:
             break
         grads = model.neg_grads(weighted, learned, g_mt, g_mm)
@@ -93,7 +95,6 @@ def train_batch(cfg, targets, learned, weights, desc="train", progress=None, to_
         else:
             learned.grad = -grads
             opt.step()
-    bar.close()
     out = dict(step=grid, loss=loss.cpu().numpy(), overlap=overlap.cpu().numpy(), norm=norm.cpu().numpy())
     if to_mode is not None:
         out["mode_overlap"] = mode_overlap.cpu().numpy()
@@ -119,8 +120,9 @@ def _group_key(run):
 def train_config(cfg, where: str = "config", progress=None, keep_states=False) -> list[dict]:
     """Train every run of a config (its sweep); runs that differ only in BATCHABLE keys share a batch.
 
-    `progress(step, steps)` is passed to train_batch for every batch; `keep_states` too (the restarts of
-    scurve/restart.py), each run's dict then also holds its states, span_targets and span_weights.
+    `progress(step, steps)` is passed to train_batch for every batch, and `keep_states` too (the restarts of
+    scurve/restart.py: each run's dict then also holds its states, span_targets and span_weights); one
+    progress bar counts the steps of all batches.
     """
     torch.set_num_threads(THREADS)
     runs = cfg.runs()
@@ -128,6 +130,7 @@ def train_config(cfg, where: str = "config", progress=None, keep_states=False) -
     for i, run in enumerate(runs):
         groups.setdefault(_group_key(run), []).append(i)
     out: list[dict] = [{} for _ in runs]
+    bar = Bar(sum(runs[members[0]].steps for members in groups.values()), where)
     for members in groups.values():
         first = runs[members[0]]
         seeds, draws, rows = [], [], []
@@ -146,7 +149,7 @@ def train_config(cfg, where: str = "config", progress=None, keep_states=False) -
         if first.record_modes:
             to_mode = torch.as_tensor(mode_basis.basis(gram, weights.numpy()).to_mode)
         got = train_batch(first, targets, learned, weights.to(dev, dt), desc=where, progress=progress,
-                          to_mode=to_mode, keep_states=keep_states)
+                          to_mode=to_mode, keep_states=keep_states, bar=bar)
         check_finite(where, got["step"], got["loss"], seeds)
         start = 0
         for i in members:
