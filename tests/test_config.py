@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from reproduce.core import config, paths
+from reproduce.core import paths
 
 GOOD = {"order": "2", "rank": "1", "N": "10", "lr": "0.1", "steps": "10", "seeds": "2"}
 
