@@ -64,25 +64,18 @@ def caption(res, rules):
 
 def claims(res, rules):
     d = figure_data(res, rules)
-    n = d[d.threshold_scale == 1.0].groupby(["N", "lr", "sigma"]).ngroups
     rows = []
     for pred in verdicts.PREDICATES:
-        verdict, counts = verdicts.range_verdict(d, pred)
-        written = d[(d.threshold_scale == 1.0) & (d.predicate == pred)]
-        fails = "; ".join(f"N={r.N}, η={r.lr:g}, σ={r.sigma:g}" for r in written.itertuples()
-                          if r.verdict == "FAIL")
-        tally = "; ".join(f"×{s:g}: " + ", ".join(f"{c.get(v, 0)} {v}" for v in ("PASS", "FAIL", "UNDETERMINED"))
-                          for s, c in counts.items())
-        holds = verdicts.HOLDS[pred]
+        s = verdicts.range_summary(d, pred, "η")
         rows.append(claim(
-            f"V_{pred}", res.stem, f"the thread's {pred} holds in every one of the {n} settings of N × η × σ, "
+            f"V_{pred}", res.stem, f"the thread's {pred} holds in every one of the {s['n']} settings of N × η × σ, "
             f"under the bump rule as written, halved and doubled",
-            f"of {n} settings: {tally}", "PASS in every setting at every rule scale (the thread's account "
-            "predicts it wherever bumps occur; fixed by the thread, not by this data)", verdict,
-            says={"PASS": f"Over N × η × σ, {holds} in all {n} settings, under each of the three rule scales.",
-                  "FAIL": f"Over N × η × σ, “{holds}” fails in "
-                          f"{counts.get(1.0, {}).get('FAIL', 0)} of {n} settings under the written rule "
-                          f"({verdicts.FAILS[pred]}: {fails}).",
-                  "UNDETERMINED": f"Over N × η × σ, whether {holds} in every setting cannot be told ({tally})."}))
+            f"of {s['n']} settings: {s['tally']}", "PASS in every setting at every rule scale (the thread's account "
+            "predicts it wherever bumps occur; fixed by the thread, not by this data)", s["verdict"],
+            says={"PASS": f"Over N × η × σ, {s['holds']} in all {s['n']} settings, under each of the three rule scales.",
+                  "FAIL": f"Over N × η × σ, “{s['holds']}” fails in {s['n_fail']} of {s['n']} settings under the "
+                          f"written rule ({s['why']}: {s['fails']}).",
+                  "UNDETERMINED": f"Over N × η × σ, whether {s['holds']} in every setting cannot be told "
+                                  f"({s['tally']})."}))
     return rows
 

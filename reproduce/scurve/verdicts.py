@@ -144,3 +144,17 @@ def range_verdict(table: pd.DataFrame, predicate: str) -> tuple[str, dict]:
     if (d.verdict == "PASS").all() and len(d):
         return "PASS", counts
     return ("FAIL" if (written == "FAIL").any() else "UNDETERMINED"), counts
+
+
+def range_summary(table: pd.DataFrame, predicate: str, lr_symbol: str = "η") -> dict:
+    """What a V_/A_ claim reports of one predicate over a verdict_table: the range_verdict, the number of
+    settings, the per-scale tally, the settings it fails in under the written rule, and what it says."""
+    verdict, counts = range_verdict(table, predicate)
+    written = table[(table.threshold_scale == 1.0) & (table.predicate == predicate)]
+    return dict(verdict=verdict, counts=counts, holds=HOLDS[predicate], why=FAILS[predicate],
+                n=table[table.threshold_scale == 1.0].groupby(["N", "lr", "sigma"]).ngroups,
+                n_fail=int((written.verdict == "FAIL").sum()),
+                fails="; ".join(f"N={r.N}, {lr_symbol}={r.lr:g}, σ={r.sigma:g}" for r in written.itertuples()
+                                if r.verdict == "FAIL"),
+                tally="; ".join(f"×{s:g}: " + ", ".join(f"{c.get(v, 0)} {v}" for v in ("PASS", "FAIL", "UNDETERMINED"))
+                                for s, c in counts.items()))
