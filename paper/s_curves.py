@@ -253,7 +253,9 @@ if ckpt_path.exists():
 # %% tags=["remove-input"]
 # The answer to the thread's doubt, from the claims (reproduce/answer.py; each sentence is its claim's own).
 display(HTML(f"<p><b>What this says about the thread's hypothesis.</b> {esc(' '.join(answer.grokking(CLAIMS)))}"
-             "</p>"))
+             "</p>" + (f"<p><b>The learning-rate change.</b> {esc(lr)}</p>" if (lr := answer.grokking_lr(CLAIMS))
+                       else "<p><b>The learning-rate change</b> is tested by <code>make grokking-lr</code> "
+                            "(figG4); its results are not in this build.</p>")))
 
 # %% [markdown]
 # ## 6. Extensions

@@ -59,8 +59,7 @@ GROKKING_LR = "G4_phase_times"
 
 
 def grokking(claims: pd.DataFrame) -> list[str]:
-    """Two or three sentences answering the thread's doubt (each a claim's own `says`, with its id), and
-    one on the learning rate when figG4's claims are in the table."""
+    """Three sentences answering the thread's doubt, each a claim's own `says` with its id."""
     v = verdicts(claims, GROKKING + ["G3_competitor_bumps"])
     out = [said(claims, c, with_measure=False) + f" ({c})" for c in GROKKING[:2]]
     if v["G2_key_excluded_bumps"] == "missing":
@@ -74,6 +73,11 @@ def grokking(claims: pd.DataFrame) -> list[str]:
                    "bump: " + said(claims, "G3_competition", with_measure=False) + " (G3_competition)")
     else:
         out.append(said(claims, "G3_competition", with_measure=False) + " (G3_competition)")
-    if GROKKING_LR in set(claims.claim_id):
-        out.append(said(claims, GROKKING_LR, with_measure=False) + f" ({GROKKING_LR})")
     return out
+
+
+def grokking_lr(claims: pd.DataFrame) -> str | None:
+    """The sentence on the study's learning-rate change, when `make grokking-lr` has put its claim here."""
+    if GROKKING_LR not in set(claims.claim_id):
+        return None
+    return said(claims, GROKKING_LR, with_measure=False) + f" ({GROKKING_LR})"

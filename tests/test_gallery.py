@@ -1,9 +1,11 @@
 """The front-page gallery (paper/gallery/, README.md) agrees with the committed baselines and the claims.
 
 Staleness is judged from data: the manifest holds the sha256 of each figure's baseline CSV and of the claims
-copy; the README section must be exactly what `make gallery` writes from that copy.
+copy; the README section must be exactly what `make gallery` writes from that copy. Committed files are
+compared with committed files only: the claims a correct machine computes differ in their measured digits
+(and an optional figure's claims join only where its results exist), so they are held to the committed
+verdicts by tests/test_claims.py, where a verdict that flips between kernels is UNDETERMINED.
 """
-import os
 import shutil
 import struct
 
@@ -15,18 +17,6 @@ from reproduce.core import paths
 
 def test_committed_gallery_is_up_to_date():
     assert gallery.problems() == [], "run `make gallery` and commit paper/gallery/ and README.md"
-
-
-def test_front_page_claims_are_the_current_claims_csv():
-    if not paths.CLAIMS.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{paths.CLAIMS} missing: `make test` computes it first")
-        pytest.skip(f"{paths.CLAIMS} not computed here (make claims)")
-    current = gallery.read_claims(paths.CLAIMS)
-    shown = gallery.read_claims(gallery.CLAIMS_COPY)
-    assert current.to_dict("records") == shown.to_dict("records"), \
-        "claims changed since the gallery was written: run `make gallery`"
-    assert gallery.section(current) in gallery.README.read_text()
 
 
 def _copy(root):

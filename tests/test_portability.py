@@ -27,13 +27,14 @@ def test_claim_verdicts_match_the_native_ones(results_dir):
         pytest.skip("no --results folder given: nothing to compare with data/results")
     if not paths.CLAIMS.exists():
         pytest.fail(f"no {paths.CLAIMS}: run `make claims` first")
-    native = pd.read_csv(paths.CLAIMS).set_index("claim_id")
+    native = pd.read_csv(paths.CLAIMS, keep_default_na=False).set_index("claim_id")
     stems = complete_figures(results_dir)
     assert stems, f"no results trained without overrides in {results_dir}"
     differ = []
     for stem in stems:
         for row in figures.module(stem).claims(figures.load_for(stem, results_dir), RULES):
-            if bool(native.loc[row["claim_id"], "passed"]) != bool(row["passed"]):
+            # natively UNDETERMINED: the verdict is already known to differ between kernels
+            if native.loc[row["claim_id"], "verdict"] not in (row["verdict"], "UNDETERMINED"):
                 differ.append(f"{row['claim_id']} ({stem}): native {native.loc[row['claim_id'], 'measured']}, "
                               f"here {row['measured']}")
     assert not differ, "; ".join(differ)

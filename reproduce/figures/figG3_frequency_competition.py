@@ -37,8 +37,11 @@ def figure_data(res, rules) -> pd.DataFrame:
         keep = (run.epoch % PLOT_EVERY == 0) | (run.epoch == run.epoch[-1])
         share, logit_share, r, role = (g.shares(run.freq_norm), g.shares(run.logit_freq_norm),
                                        g.ranks(run.freq_norm), roles(run))
+        coloured = [k for k, v in role.items() if v != "other"]
+        bumped = g.share_bumps(run, coloured, rules)
         rows += [pd.DataFrame({"seed": int(run.cfg.seed), "epoch": run.epoch[keep], "k": int(k),
-                               "role": role[int(k)], "share": share[keep, i], "norm": run.freq_norm[keep, i],
+                               "role": role[int(k)], "share_bump": bumped.get(int(k), False),
+                               "share": share[keep, i], "norm": run.freq_norm[keep, i],
                                "logit_share": logit_share[keep, i], "rank": r[keep, i],
                                "key_epoch": g.key_epoch(run)})
                  for i, k in enumerate(run.freq)]
@@ -69,9 +72,13 @@ def plot(res, data):
                     axes[row, col].plot(e.epoch, e[y], color="0.82", lw=0.4, zorder=1)
                 continue
             c, (ls, tag) = next(colors), STYLE[role]
+            bump = bool(e.share_bump.iloc[0])
             for row, y in enumerate(("share", "norm")):
                 axes[row, col].plot(e.epoch, e[y], color=c, ls=ls, lw=1.3, zorder=3,
-                                    label=f"k = {k}{tag}" if row == 0 else None)
+                                    label=f"k = {k}{tag}" + (" ▼ share bumps" if bump else "") if row == 0 else None)
+            if bump:   # the peak of a share that rises and falls back (the frequencies G3 claims count)
+                top = e.loc[e.share.idxmax()]
+                axes[0, col].plot(top.epoch, top.share, "v", color=c, ms=5, zorder=4)
         for ax in axes[:, col]:
             ax.axvline(d.key_epoch.iloc[0], color="0.4", lw=0.7, ls=":", zorder=2)
         axes[0, col].set(title=f"seed {seed}", ylabel="share of embedding ‖·‖²" if col == 0 else None)
@@ -97,7 +104,8 @@ def caption(res, rules):
             f"key frequencies read when the seed groks (dotted vertical line; ≥ {res.cfg.min_votes} neuron "
             f"votes). Solid: still key at the end; dashed: competitors, key when the seed grokked but left "
             f"with < {res.cfg.min_votes} votes at epoch {res.cfg.epochs} ({comp}); dotted: key at the end "
-            f"only. Grey: all other frequencies. Bump of a share: {rules.frequency_share.describe()}.")
+            f"only. Grey: all other frequencies. ▼: the peak of a share that bumps, "
+            f"{rules.frequency_share.describe()}.")
 
 
 def claims(res, rules):

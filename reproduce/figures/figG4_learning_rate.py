@@ -1,7 +1,7 @@
 """Figure G4 — the study's learning-rate change tested: seeds 0 and 1 at lr 1e-3 (Nanda et al.'s) and
 3e-3 (the study's), for the same lr·epoch time, compared on the lr·epoch axis.
 
-    make grokking-lr        (data/configs/figG_lr.toml; not part of `make all`, ~17 min on 2 cores)
+    make grokking-lr        (data/configs/figG_lr.toml; not part of `make all`, ~13 min on 2 cores)
     python -m reproduce plot figG4_learning_rate
 
 The study's config argues that AdamW at three times the lr runs the same dynamics in lr·epoch time. The

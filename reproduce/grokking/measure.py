@@ -177,9 +177,10 @@ def over_seeds(num, den, claimed: str, at: float = 0.5) -> dict:
         verdict = "PASS" if hi <= 0 else "FAIL" if lo > 0 else "UNDETERMINED"
     else:
         verdict = stats.interval_verdict(lo, hi, above=at - 1e-12)
+    where = (f"95 % interval over seeds {lo:.0%}–{hi:.0%}" if (den > 0).sum() >= 2
+             else f"all from {int((den > 0).sum())} seed, no interval")
     return dict(rate=est, lo=lo, hi=hi, n=int(num.sum()), of=int(den.sum()), verdict=verdict,
-                text=f"{int(num.sum())} of {int(den.sum())} ({est:.0%}; 95 % interval over seeds "
-                     f"{lo:.0%}–{hi:.0%})")
+                text=f"{int(num.sum())} of {int(den.sum())} ({est:.0%}; {where})")
 
 
 def smoothed_log(epoch, curve, every: int, window: int = 5) -> tuple[np.ndarray, np.ndarray]:
