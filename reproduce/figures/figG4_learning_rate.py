@@ -86,7 +86,7 @@ def plot(res, data):
         labelled = set()
         for (lr, k), e in d[d.kind == "excluded"].groupby(["lr", "k"]):
             ax_k.semilogy(e.t, e.loss, color=color[k], ls=ls[lr], lw=1.0,
-                          label=None if k in labelled else f"k = {k}")
+                          label=None if k in labelled else f"k = {int(k)}")
             labelled.add(k)
         for p in d[(d.kind == "peak") & (d.state == "bump")].itertuples():
             ax_k.plot(p.t, p.loss, "o" if p.lr == fast else "s", color=color[p.k], ms=3,
@@ -102,12 +102,12 @@ def plot(res, data):
             t = ph[(ph.seed == seed) & (ph.phase == name)].set_index("lr").t
             ax_p.plot(t.get(fast, np.nan), t.get(slow, np.nan), "os^"[i], color=f"C{seed}", ms=5,
                       label=f"{name}" if seed == seeds[0] else None)
-    pk = data[(data.kind == "peak") & (data.state != "flat")]
+    pk = data[(data.kind == "peak") & (data.state == "bump")]
     for seed in seeds:
         both = pk[pk.seed == seed].pivot_table(index="k", columns="lr", values="t").dropna()
         if len(both):
             ax_e.plot(both[fast], both[slow], "o", color=f"C{seed}", ms=4, label=f"seed {seed}")
-    for ax, title in ((ax_p, "phase times (colour: seed)"), (ax_e, "excluded-loss peak times, shared k")):
+    for ax, title in ((ax_p, "phase times (colour: seed)"), (ax_e, "excluded-loss peaks, k bumping at both")):
         lim = np.array([0, max(ax.get_xlim()[1], ax.get_ylim()[1])])
         ax.plot(lim, lim, color="0.3", lw=0.8)
         ax.fill_between(lim, lim / (1 + TIME_MARGIN), lim * (1 + TIME_MARGIN), color="0.85", zorder=0,
@@ -129,9 +129,10 @@ def _ratios(res, rules) -> dict:
         step = lambda r: float(np.median(np.diff(r.epoch[r.epoch >= r.cfg.eval_every]))) * r.cfg.lr  # noqa: E731
         times = {p: (pa[p] * slow, pb[p] * fast, step(a), step(b)) for p in TIMED}
         sa, sb = g.excluded_states(a, rules), g.excluded_states(b, rules)
-        shared = sorted(k for k in set(sa) & set(sb) if sa[k]["state"] != "flat" and sb[k]["state"] != "flat")
+        # a peak is only a peak where the curve has fallen from it: frequencies that bump at both lrs
+        shared = sorted(k for k in set(sa) & set(sb) if sa[k]["state"] == sb[k]["state"] == "bump")
         out[seed] = dict(times=times, n_key=(len(a.key_freqs), len(b.key_freqs)),
-                         keys=(list(a.key_freqs), list(b.key_freqs)),
+                         keys=([int(k) for k in a.key_freqs], [int(k) for k in b.key_freqs]),
                          peaks={k: (sa[k]["peak_epoch"] * slow / (sb[k]["peak_epoch"] * fast),
                                     sa[k]["peak"] / sb[k]["peak"]) for k in shared})
     return out
@@ -140,14 +141,14 @@ def _ratios(res, rules) -> dict:
 def caption(res, rules):
     slow, fast = _lrs(res)
     r = _ratios(res, rules)
-    each = "; ".join(f"seed {s}: key frequencies {x['keys'][0]} at lr {slow:g}, {x['keys'][1]} at {fast:g}"
-                     for s, x in r.items())
-    return (f"{FIGURE} — {SOURCE}. Seeds {', '.join(map(str, r))} trained at lr {slow:g} and {fast:g} for the "
+    each = "; ".join(f"seed {s}: k = {', '.join(map(str, x['keys'][0]))} at lr {slow:g}, "
+                     f"{', '.join(map(str, x['keys'][1]))} at {fast:g}" for s, x in r.items())
+    return (f"{FIGURE} — {SOURCE}. Seed{'s' if len(r) > 1 else ''} {', '.join(map(str, r))} trained at lr {slow:g} and {fast:g} for the "
             f"same {res.cfg.epochs * res.cfg.lr:g} lr·epochs (config figG_lr, make grokking-lr), everything "
             f"else as the study (figG1–figG3). Left: test and train loss, and each key frequency's excluded "
             f"loss (key sets read when each run groks: {each}; ● / □ the bumps' peaks at {fast:g} / {slow:g}), "
-            f"against lr·epochs. Right: phase times and the peak times of the key frequencies both runs rely "
-            f"on, lr {slow:g} against {fast:g}; the diagonal is \"the same dynamics in lr·epoch time\", the "
+            f"against lr·epochs. Right: phase times and the excluded-loss peak times of the key frequencies that "
+            f"bump at both learning rates, lr {slow:g} against {fast:g}; the diagonal is \"the same dynamics in lr·epoch time\", the "
             f"grey band its ±{TIME_MARGIN:.0%} margin.")
 
 
@@ -199,7 +200,8 @@ def claims(res, rules):
                                 f"{x['n_key'][1]} at {fast:g} ({', '.join(map(str, x['keys'][1]))})"
                                 for s, x in r.items()),
                       f"|difference| ≤ {COUNT_MARGIN} in every seed", "PASS" if ok else "FAIL",
-                      says={"PASS": f"Both learning rates build circuits of as many key frequencies (differences "
+                      says={"PASS": f"Both learning rates build circuits of key frequencies within one of each "
+                                    f"other in size (lr {slow:g} minus {fast:g}: "
                                     f"{', '.join(f'{d:+d}' for d in diff)}).",
                             "FAIL": f"The learning rates build circuits of different sizes (key-frequency "
                                     f"counts differ by {', '.join(f'{d:+d}' for d in diff)})."}))
@@ -212,20 +214,23 @@ def claims(res, rules):
     each = "; ".join(f"seed {s} k = {k}: time {t:.2f}, height {h:.2g}" for s, x in r.items()
                      for k, (t, h) in x["peaks"].items())
     rows.append(claim("G4_excluded_peaks", FIGURE,
-                      f"each key frequency both learning rates rely on peaks in its own excluded loss at the "
+                      f"each key frequency that bumps in its own excluded loss at both learning rates peaks at the "
                       f"same lr·epoch time (±{TIME_MARGIN:.0%}) and to the same height (within "
                       f"{HEIGHT_MARGIN:g}×) at lr {slow:g} as at {fast:g}",
-                      f"{len(peaks)} shared key frequencies, ratios lr {slow:g} / {fast:g}: {each or 'none'}; "
+                      f"{len(peaks)} key frequencies bump at both, ratios lr {slow:g} / {fast:g}: {each or 'none'}; "
                       f"time {np.exp(t_lo):.2f}–{np.exp(t_hi):.2f} ({vt}), height "
                       f"{np.exp(h_lo):.2g}–{np.exp(h_hi):.2g} ({vh})",
                       f"time inside ±{TIME_MARGIN:.0%}, height inside {HEIGHT_MARGIN:g}×, every shared frequency",
                       v,
-                      says={"PASS": f"The key frequencies both learning rates rely on peak at the same lr·epoch "
+                      says={"PASS": f"The key frequencies that bump at both learning rates peak at the same lr·epoch "
                                     f"time and height (times {np.exp(t_lo):.2f}–{np.exp(t_hi):.2f}×, heights "
                                     f"{np.exp(h_lo):.2g}–{np.exp(h_hi):.2g}×).",
                             "FAIL": f"Per frequency the two learning rates differ: excluded-loss peaks come at "
                                     f"{np.exp(t_lo):.2f}–{np.exp(t_hi):.2f}× the lr·epoch time and "
                                     f"{np.exp(h_lo):.2g}–{np.exp(h_hi):.2g}× the height at lr {slow:g}.",
-                            "UNDETERMINED": f"Per frequency the two learning rates cannot be told apart or "
-                                            f"together ({len(peaks)} shared key frequencies)."}))
+                            "UNDETERMINED": f"Per frequency the two learning rates are neither within the margins "
+                                            f"nor clearly outside them: excluded-loss peaks at "
+                                            f"{np.exp(t_lo):.2f}–{np.exp(t_hi):.2f}× the lr·epoch time and "
+                                            f"{np.exp(h_lo):.2g}–{np.exp(h_hi):.2g}× the height at lr {slow:g} "
+                                            f"({len(peaks)} key frequencies bump at both)."}))
     return rows
