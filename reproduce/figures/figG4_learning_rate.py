@@ -83,11 +83,10 @@ def plot(res, data):
             ax.semilogy(e.t, e.train_loss, color="0.3", ls=ls[lr], lw=0.8, label=f"train, lr {lr:g}")
         keys = sorted(d[d.kind == "excluded"].k.unique())
         color = {k: f"C{i % 10}" for i, k in enumerate(keys)}
-        labelled = set()
         for (lr, k), e in d[d.kind == "excluded"].groupby(["lr", "k"]):
-            ax_k.semilogy(e.t, e.loss, color=color[k], ls=ls[lr], lw=1.0,
-                          label=None if k in labelled else f"k = {int(k)}")
-            labelled.add(k)
+            ax_k.semilogy(e.t, e.loss, color=color[k], ls=ls[lr], lw=1.0)
+        for k in keys:   # one legend entry per frequency, drawn solid
+            ax_k.plot([], [], color=color[k], lw=1.0, label=f"k = {int(k)}")
         for p in d[(d.kind == "peak") & (d.state == "bump")].itertuples():
             ax_k.plot(p.t, p.loss, "o" if p.lr == fast else "s", color=color[p.k], ms=3,
                       mfc=color[p.k] if p.lr == fast else "none")
@@ -108,7 +107,7 @@ def plot(res, data):
         if len(both):
             ax_e.plot(both[fast], both[slow], "o", color=f"C{seed}", ms=4, label=f"seed {seed}")
     for ax, title in ((ax_p, "phase times (colour: seed)"), (ax_e, "excluded-loss peaks, k bumping at both")):
-        lim = np.array([0, max(ax.get_xlim()[1], ax.get_ylim()[1])])
+        lim = np.array([0, 1.08 * max(ax.get_xlim()[1], ax.get_ylim()[1])])
         ax.plot(lim, lim, color="0.3", lw=0.8)
         ax.fill_between(lim, lim / (1 + TIME_MARGIN), lim * (1 + TIME_MARGIN), color="0.85", zorder=0,
                         label=f"±{TIME_MARGIN:.0%}")
