@@ -299,6 +299,8 @@ display(claims_table(CLAIMS, table_id="claims-table"))
 # wall-clock time of the run (all seeds and sweep values of one config train together).
 
 # %% tags=["remove-input"]
+import json  # noqa: E402
+
 from reproduce import __version__  # noqa: E402
 
 by_results = {}  # results stem -> the figures drawn from it (the grokking figures share one run)

@@ -72,7 +72,8 @@ def grokking(claims: pd.DataFrame) -> list[str]:
         out.append("Frequencies do compete as learned vectors do in the S-curve toys, and the losers' shares "
                    "bump: " + said(claims, "G3_competition", with_measure=False) + " (G3_competition)")
     else:
-        out.append(said(claims, "G3_competition", with_measure=False) + " (G3_competition)")
+        out.append("Whether frequencies compete as learned vectors do in the S-curve toys is not settled: "
+                   + said(claims, "G3_competition", with_measure=False) + " (G3_competition)")
     return out
 
 

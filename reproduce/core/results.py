@@ -107,6 +107,8 @@ def save(stem: str, cfg, runs: list[dict], meta: dict, out_dir: Path = paths.RES
     """Write provenance first and the curves last: the .npz is make's target, so it means "finished"."""
     out_dir = Path(out_dir)
     write_text(out_dir / f"{stem}.json", json.dumps(meta, indent=2) + "\n")
+    for old in (out_dir / f"{stem}.checkpoints").glob("*.pt"):   # a previous training's weights
+        old.unlink()
     for run_cfg, run in zip(runs_of(cfg), runs):
         if run.get(CHECKPOINTS):
             write_checkpoints(out_dir / f"{stem}.checkpoints", cfg, run_cfg, run[CHECKPOINTS])
