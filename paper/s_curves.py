@@ -150,23 +150,40 @@ display(HTML("<p><b>Verdict.</b> " + esc(" ".join(said["verdict"])) + "</p><p><b
 # **The thread's open question:** a later comment doubts that competition explains the bumps in
 # Nanda et al.'s modular-addition grokking (one-layer transformer, a + b mod 113, 30 % of pairs for
 # training, AdamW with weight decay 1), because there the bumps appear on *every* key Fourier frequency,
-# so it is unclear what would compete. This package trains that model over several seeds (lr 3e-3, three
-# times the paper's, to fit the time budget; paper/spec/grokking.md says why the dynamics stay comparable)
-# and measures the paper's progress measures and each frequency's *share* of the embedding (figG1–figG3).
+# so it is unclear what would compete. This package trains that model over four seeds at lr 3e-3, three
+# times the paper's, to fit the time budget (figG4, `make grokking-lr`, tests that change against seeds at
+# the paper's lr), and measures the paper's progress measures and each frequency's *share* of the
+# embedding (figG1–figG3). Trained weights lie beside the results, at each phase boundary and the end: the
+# code cell below loads one and recomputes a number of figG1 from it.
 
 # %%
 section("figG")
 
+# %%
+# Trained weights to reuse: seed 0's checkpoint from the epoch it grokked (figG_grokking.checkpoints/ holds
+# each seed at every phase boundary and the end, torch.save state dicts with their config and its hash).
+# Loaded into the model, it gives back the test accuracy figG1 recorded at that epoch, to the last bit.
+import torch  # noqa: E402
+
+from reproduce.grokking.model import load_checkpoint  # noqa: E402
+
+ckpt_path = paths.RESULTS / "figG_grokking.checkpoints" / "seed0-grokked.pt"
+if ckpt_path.exists():
+    model, a, b, labels, train, cfg, ckpt = load_checkpoint(ckpt_path)
+    with torch.no_grad():
+        right = (model(a, b).argmax(dim=1) == labels).double()
+    run = load("figG_grokking").runs[0]
+    recorded = float(run.test_acc[run.epoch == ckpt["epoch"]][0])
+    print(f"seed {cfg.seed}, epoch {ckpt['epoch']} ({ckpt['name']}): test accuracy "
+          f"{float(right[~train].mean()):.6f}, recorded in figG1 {recorded:.6f}; config hash "
+          f"{ckpt['config_hash']}, results {load('figG_grokking').meta['config_hash']}")
+
 # %% tags=["remove-input"]
-# The answer to the thread's doubt (reproduce/answer.py, from the claims and the grokking measurements).
-import json  # noqa: E402
-
-from reproduce.grokking.config import STUDY  # noqa: E402
-
-probe_path = paths.RESULTS / "figG_probe.json"
-study = results.load(STUDY) if (paths.RESULTS / f"{STUDY}.npz").exists() else None
-said = answer.grokking(CLAIMS, study, RULES, json.loads(probe_path.read_text()) if probe_path.exists() else None)
-display(HTML(f"<p><b>What this says about the thread's hypothesis.</b> {esc(' '.join(said))}</p>"))
+# The answer to the thread's doubt, from the claims (reproduce/answer.py; each sentence is its claim's own).
+display(HTML(f"<p><b>What this says about the thread's hypothesis.</b> {esc(' '.join(answer.grokking(CLAIMS)))}"
+             "</p>" + (f"<p><b>The learning-rate change.</b> {esc(lr)}</p>" if (lr := answer.grokking_lr(CLAIMS))
+                       else "<p><b>The learning-rate change</b> is tested by <code>make grokking-lr</code> "
+                            "(figG4); its results are not in this build.</p>")))
 
 # %% [markdown]
 # ## 6. Extensions
@@ -183,7 +200,7 @@ section("figX")
 
 # %% tags=["remove-input"]
 # Any figure module that no section above claimed (none, when the sections cover every prefix).
-others = [s for s in figures.FIGURE_IDS if s not in page.shown]
+others = [s for s in figures.present() if s not in page.shown]
 if others:
     display(HTML("<h2>Other figures</h2>"))
     for stem in others:
@@ -210,10 +227,12 @@ display(claims_table(CLAIMS, table_id="claims-table"))
 # wall-clock time of the run (all seeds and sweep values of one config train together).
 
 # %% tags=["remove-input"]
+import json  # noqa: E402
+
 from reproduce import __version__  # noqa: E402
 
 by_results = {}  # results stem -> the figures drawn from it (the grokking figures share one run)
-for stem in figures.FIGURE_IDS:
+for stem in figures.present():
     by_results.setdefault(figures.results_stem(stem), []).append(stem)
 rows, versions = [], {}
 for rstem, stems in by_results.items():

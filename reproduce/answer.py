@@ -61,45 +61,34 @@ def thread(claims: pd.DataFrame) -> dict[str, list[str]]:
             "ranges": ranges, "limits": [limits]}
 
 
-def grokking(claims: pd.DataFrame, study, rules, probe: dict | None = None) -> list[str]:
-    """The grokking section's answer to the thread's doubt, from the claims and the study's seed summary
-    (grokking.measure, the same functions the figG claims use); `study` None: no results in this build."""
-    from .grokking import measure as g
-    grok = claims[claims.figure_id.str.startswith("figG")]
-    said_ = [f"{int((grok.verdict == 'PASS').sum())} of {len(grok)} grokking claims pass."]
-    if study is None:
-        return said_ + ["No grokking results in this build, so the report draws no conclusion."]
-    t = g.seed_summary(study, rules)
-    n, K = len(t), int(t.n_key.sum())
-    bumps = int(t.n_key_excluded_bumps.sum())
-    spare = max((float(g.excluded_after_memorisation(r)[:, j].max()) for r in study.runs
-                 for j, (b, *_) in enumerate(g.excluded_bumps(r, rules).values()) if not b), default=float("nan"))
-    comp = "; ".join(f"seed {r.seed}: k = {r.competitors}" for r in t.itertuples() if r.n_competitors)
-    ess, shed_spare = int(t.n_essential.sum()), int(t.n_spare_share_bumps.sum())
-    said_.append(f"Over {n} seeds, {bumps} of {K} key frequencies bump in their own excluded loss; removing any "
-                 f"of the other {K - bumps} alone never costs more than {spare:.2g} nat, so the thread's "
-                 f"\"bumps on every key frequency\" holds only for the frequencies the model cannot spare.")
-    said_.append(f"Competition in the S-curve sense, a frequency that climbs above a key frequency into the top "
-                 f"{g.TOP} and then loses out, appears in {int((t.n_competitors > 0).sum())} of {n} seeds"
-                 + (f" ({comp}; {int(t.n_competitors_lose_out.sum())} of {int(t.n_competitors.sum())} fall back "
-                    f"by the bump rule)" if comp else "")
-                 + f"; no key frequency loses share before cleanup ({int(t.n_key_share_lost.sum())} of {K}); "
-                 f"{shed_spare + int(t.n_essential_share_bumps.sum())} of {K} give up a fifth of their share "
-                 f"during cleanup, {shed_spare} of them spare ones ({K - ess} of the {K} are spare, {ess} "
-                 f"essential).")
-    if probe is not None:
-        said_.append(f"A causal probe (python -m reproduce.grokking.probe; seed {probe['seed']}, k = "
-                     f"{probe['removed']} removed from the embedding at epoch {probe['epoch']}) found: "
-                     f"{probe['verdict']} (key frequencies {probe['baseline']['key_freqs']} → "
-                     f"{probe['ablated']['key_freqs']}, final test accuracy "
-                     f"{probe['ablated']['final_test_acc']:.3f}).")
-    ok = verdicts(claims, ["G3_competition", "G3_competitor_bumps", "G3_essential_key_no_bump"])
-    if set(ok.values()) == {"PASS"}:
-        said_.append("So the S-curve picture carries over: frequencies compete, the bump belongs to the loser, "
-                     "and the key frequencies rise without one.")
+# The grokking section's answer to the thread's doubt ("bumps on every key frequency: what would be
+# competing?"): do the key frequencies bump, do the ones the model relies on lose their place, and do
+# frequencies compete at all; then the lr change, when `make grokking-lr` has run.
+GROKKING = ["G2_key_excluded_bumps", "G3_essential_key_no_bump", "G3_competition"]
+GROKKING_LR = "G4_phase_times"
+
+
+def grokking(claims: pd.DataFrame) -> list[str]:
+    """Three sentences answering the thread's doubt, each a claim's own `says` with its id."""
+    v = verdicts(claims, GROKKING + ["G3_competitor_bumps"])
+    out = [said(claims, c, with_measure=False) + f" ({c})" for c in GROKKING[:2]]
+    if v["G2_key_excluded_bumps"] == "missing":
+        return ["No grokking claims are in this build, so the report draws no conclusion."]
+    if v["G3_essential_key_no_bump"] == "PASS" and v["G3_competition"] != "PASS":
+        out.append("So the bumps on key frequencies measure how much the model relies on each frequency while "
+                   "the circuit forms, not a frequency that loses a competition as in figT1; "
+                   + said(claims, "G3_competition", with_measure=False) + " (G3_competition)")
+    elif v["G3_competition"] == v["G3_competitor_bumps"] == "PASS":
+        out.append("Frequencies do compete as learned vectors do in the S-curve toys, and the losers' shares "
+                   "bump: " + said(claims, "G3_competition", with_measure=False) + " (G3_competition)")
     else:
-        said_.append("So in grokking the bumps on key frequencies measure how much the model relies on each "
-                     "frequency, not a learned component that loses a competition as in figT1: on this data "
-                     f"the thread's doubt stands (competition among frequencies in "
-                     f"{int((t.n_competitors > 0).sum())} of {n} seeds).")
-    return said_
+        out.append("Whether frequencies compete as learned vectors do in the S-curve toys is not settled: "
+                   + said(claims, "G3_competition", with_measure=False) + " (G3_competition)")
+    return out
+
+
+def grokking_lr(claims: pd.DataFrame) -> str | None:
+    """The sentence on the study's learning-rate change, when `make grokking-lr` has put its claim here."""
+    if GROKKING_LR not in set(claims.claim_id):
+        return None
+    return said(claims, GROKKING_LR, with_measure=False) + f" ({GROKKING_LR})"

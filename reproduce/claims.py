@@ -27,7 +27,7 @@ def collect(results_dir: Path = paths.RESULTS, raw: bool = False,
     """Every figure's claims on the results in `results_dir`; `raw`: without the cross-variant check."""
     rules = bumps.load_rules() if rules is None else rules
     rows = []
-    for stem in figures.FIGURE_IDS:
+    for stem in figures.present(results_dir):   # an optional figure's claims join when its results exist
         rows += figures.module(stem).claims(figures.load_for(stem, results_dir), rules)
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
     return table if raw else undetermined_across_variants(table, recorded_verdicts())

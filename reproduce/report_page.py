@@ -54,8 +54,9 @@ class Page:
         self.shown.append(stem)
 
     def section(self, *prefixes):
-        """Show every figure whose stem starts with one of `prefixes`, in figures.FIGURE_IDS order."""
-        stems = [s for s in figures.FIGURE_IDS if s.startswith(prefixes)]
+        """Show every figure whose stem starts with one of `prefixes`, in figures.FIGURE_IDS order (an
+        optional figure only when its results exist: figures.present)."""
+        stems = [s for s in figures.present() if s.startswith(prefixes)]
         if not stems:
             display(HTML(f"<p><i>No figure module reproduce/figures/{esc('|'.join(prefixes))}*.py exists in "
                          f"this build.</i></p>"))

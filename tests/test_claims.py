@@ -27,7 +27,7 @@ def test_claims_file_matches_the_data(table):
 
 
 def test_every_figure_checks_at_least_one_claim(table):
-    assert set(figures.FIGURE_IDS) <= set(table.figure_id)
+    assert set(figures.present()) <= set(table.figure_id)   # an optional figure where its results are
     assert table.claim_id.is_unique
     assert set(table.verdict) <= {"PASS", "FAIL", "UNDETERMINED"}
 

@@ -3,7 +3,7 @@
 Staleness is judged from committed files only, never from what this machine computed: the manifest holds the
 sha256 of each figure's baseline CSV and of the claims copy; the claims page and the README's answer and
 gallery sections must be exactly what `make gallery` writes from that copy. (Whether the code still gives
-the committed verdicts is tests/test_claims.py's question.)
+the committed verdicts, an optional figure's only where its results exist, is tests/test_claims.py's question.)
 """
 import shutil
 import struct

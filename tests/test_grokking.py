@@ -87,11 +87,15 @@ def test_neuron_frequency_and_progress_measures_on_known_signals():
     logits = 5 * torch.cos(w * (a[:, None, None] + a[None, :, None] - c)).reshape(p * p, p)
     labels = (torch.arange(p).repeat_interleave(p) + torch.arange(p).repeat(p)) % p
     train = torch.rand(p * p, generator=torch.Generator().manual_seed(0)) < 0.3
-    out = fourier.progress_measures(logits, labels, train, fourier.sum_directions(p, [k]),
-                                    [fourier.sum_directions(p, [k])])
+    dirs = fourier.sum_directions(p, range(1, (p - 1) // 2 + 1))
+    coef = fourier.coefficients(logits, dirs)
+    out = fourier.set_losses(logits[train], labels, train, coef, logits.mean(dim=0), [k], dirs)
     assert out["restricted_loss"].item() == pytest.approx(fourier.cross_entropy(logits, labels).item(), rel=1e-10)
     assert out["excluded_loss"].item() == pytest.approx(math.log(p), rel=1e-10)
-    assert out["excluded_loss_each"][0].item() == pytest.approx(math.log(p), rel=1e-10)
+    each = fourier.excluded_losses(logits[train], labels[train], dirs[:, train], coef)
+    assert each[k - 1].item() == pytest.approx(math.log(p), rel=1e-10)
+    others = np.delete(each.numpy(), k - 1)   # removing any other frequency leaves the logits as they were
+    np.testing.assert_allclose(others, fourier.cross_entropy(logits[train], labels[train]).item(), rtol=1e-10)
 
 
 def test_smoke_config_trains_and_records_every_metric(tmp_path):
@@ -110,8 +114,9 @@ def test_smoke_config_trains_and_records_every_metric(tmp_path):
         assert np.all(np.isfinite(run.data[key])), key
     assert run.freq_norm.shape == (E, K) and np.all(run.freq_norm > 0)
     np.testing.assert_array_equal(run.freq, np.arange(1, K + 1))
-    assert run.excluded_loss_each.shape == (E, len(run.key_freqs))
+    assert run.excluded_loss_freq.shape == (E, K)
     assert np.all((run.key_freqs >= 1) & (run.key_freqs <= K))
+    assert np.all((run.final_key_freqs >= 1) & (run.final_key_freqs <= K))
     assert run.neuron_freq.shape == run.neuron_frac.shape == (cfg.d_mlp,)
     assert run.train_mask.sum() == round(cfg.frac_train * cfg.p ** 2)
     assert np.all((run.train_acc >= 0) & (run.train_acc <= 1) & (run.test_acc >= 0) & (run.test_acc <= 1))
@@ -124,8 +129,11 @@ def test_training_is_deterministic():
     cfg = smoke(epochs=40, eval_every=20)
     torch.set_num_threads(grokking.THREADS)
     first, second = grokking.train_config(cfg)[0], grokking.train_config(cfg)[0]
-    for key in first:
+    for key in set(first) - {"checkpoints"}:
         np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+    for name, ckpt in first["checkpoints"].items():
+        for w, value in ckpt["state_dict"].items():
+            assert torch.equal(value, second["checkpoints"][name]["state_dict"][w]), (name, w)
 
 
 BAD = {
@@ -138,7 +146,8 @@ BAD = {
     "negative_wd": ("weight_decay = -1.0", "weight_decay", ">= 0"),
     "bad_beta": ("beta2 = 1.0", "beta2", "[0, 1)"),
     "bad_device": ('device = "tpu"', "device", "one of cpu, cuda"),
-    "sweep": ("[sweep]\nlr = [0.001, 0.003]", "sweep", "sweeps `seed` only"),
+    "sweep": ("[sweep]\nd_mlp = [64, 128]", "sweep", "sweeps `seed` and `lr` only"),
+    "min_votes": ("min_votes = 0", "min_votes", "> 0"),
     "sweep_seed": ("[sweep]\nseed = [0, -1]", "sweep.seed", ">= 0"),
 }
 
@@ -174,7 +183,7 @@ def test_seeds_in_parallel_equal_seeds_in_turn():
     assert len(together) == 2
     for run_cfg, run in zip(cfg.runs(), together):
         alone = grokking.train_seed(run_cfg)
-        for key in alone:
+        for key in set(alone) - {"checkpoints"}:
             np.testing.assert_array_equal(run[key], alone[key], err_msg=f"seed {run_cfg.seed} {key}")
     # the split follows the seed
     assert not np.array_equal(together[0]["train_mask"], together[1]["train_mask"])
@@ -189,6 +198,17 @@ def test_one_seed_is_one_override():
 
 
 FIG_G = ("figG1_grokking", "figG2_progress_measures", "figG3_frequency_competition")
+
+
+def test_same_lr_time_scales_each_runs_epochs_and_evals():
+    """figG_lr: every lr of the sweep trains the same lr·epoch time on the same lr·epoch grid."""
+    cfg = config.load(paths.CONFIGS / "figG_lr.toml")
+    runs = cfg.runs()
+    assert {r.lr for r in runs} == {1e-3, 3e-3} and len({r.seed for r in runs}) >= 2
+    times = {(r.epochs * r.lr, r.eval_every * r.lr) for r in runs}
+    assert len(times) == 1 and all(r.epochs % r.eval_every == 0 for r in runs)
+    plain = dataclasses.replace(cfg, same_lr_time=False)
+    assert {r.epochs for r in plain.runs()} == {cfg.epochs}
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +250,23 @@ def test_bench_timing_paths_train_the_same_model(monkeypatch):
     n = bench_grokking.AGREE_EPOCHS
     assert np.max(np.abs(fast[:n] / ref[:n] - 1)) <= bench_grokking.AGREE_RTOL
     assert np.max(np.abs(other[:n] / ref[:n] - 1)) > bench_grokking.AGREE_RTOL
+
+
+def test_lr_comparison_figure_draws_from_a_smoke_sweep(tmp_path):
+    """figG4 (make grokking-lr) on two smoke seeds at two learning rates, same lr·epoch time."""
+    from reproduce import figures
+    from reproduce.core.bumps import load_rules
+    from reproduce.figures.common import save
+    cfg = smoke(epochs=90, eval_every=30, log_points=4, lr=1e-3, same_lr_time=True,
+                sweep={"lr": [1e-3, 3e-3], "seed": [0, 1]})
+    results.save("figG_lr", cfg, grokking.train_config(cfg), results.provenance(cfg, 0.0, 1), tmp_path)
+    res, mod, rules = results.load("figG_lr", tmp_path), figures.module("figG4_learning_rate"), load_rules()
+    assert [(r.cfg.lr, r.cfg.epochs) for r in res.runs] == [(1e-3, 90), (1e-3, 90), (3e-3, 30), (3e-3, 30)]
+    data, reg = mod.figure_data(res, rules), mod.regression_data(res, rules)
+    assert len(reg) == 4 and set(reg.lr) == {1e-3, 3e-3}
+    assert [c["claim_id"] for c in mod.claims(res, rules)] == ["G4_phase_times", "G4_key_counts",
+                                                                "G4_excluded_peaks"]
+    assert save(mod.plot(res, data), mod.caption(res, rules), tmp_path / "figG4.png").exists()
+    assert figures.optional("figG4_learning_rate") == "grokking-lr"
+    assert "figG4_learning_rate" in figures.present(tmp_path)
+    assert "figG4_learning_rate" not in figures.present(tmp_path / "nowhere")

@@ -9,6 +9,14 @@ Measuring the rise from the running minimum rather than from the first value is 
 curves that start high (a loss starts at ln p; an inner product may first decay in the norm-decay phase)
 as well as curves that start near zero. The bump's **onset** is its peak: where it turns from rising
 to falling. Each measured quantity has its own thresholds (its own scale) in a section of data/bump.toml.
+
+**Loss-like curves** (grokking's excluded loss per frequency) span eight decades, so their rule is
+scale-free: `peak_min = 0`, and rise and fall are factors, i.e. distances on a log scale. A section may
+name a `reference` curve (the train loss): the floor the rise is measured from is then the lower of the
+curve's running minimum and the reference at the same eval, because a loss the model relies on from
+memorisation on never falls to its own low floor (the excluded loss of a frequency used early stays near
+the memorisation-time train loss, then rises to nats), while a loss that only tracks the train loss stands
+no higher than it.
 """
 from __future__ import annotations
 
@@ -26,11 +34,17 @@ class BumpRule:
     rise_factor: float   # ... and be this many times the curve's running minimum at the peak
     drop_frac: float     # the final value must be at most (1 − drop_frac) × peak
     shift_min: float = 0.0  # P4 only: rise of a falling vector's overlap with another target that counts
+    reference: str = ""     # a curve the rise is also measured from (floor = the lower of the two), e.g. train_loss
     quantity: str = "inner_product"  # the section of data/bump.toml these thresholds come from
 
     def describe(self) -> str:
         """The rule in words, for captions and the report."""
-        return (f"a curve that peaks at ≥ {self.peak_min:g} and ≥ {self.rise_factor:g}× its running minimum, "
+        floor = (f"its floor (the lower of its running minimum and the {self.reference.replace('_', ' ')})"
+                 if self.reference else "its running minimum")
+        if self.peak_min == 0:   # scale-free: factors only, at any level
+            return (f"a curve that rises to ≥ {self.rise_factor:g}× {floor}, at any level, then ends "
+                    f"≥ {1 / (1 - self.drop_frac):.3g}× below its peak (data/bump.toml [{self.quantity}])")
+        return (f"a curve that peaks at ≥ {self.peak_min:g} and ≥ {self.rise_factor:g}× {floor}, "
                 f"then ends ≥ {self.drop_frac:.0%} below the peak (data/bump.toml [{self.quantity}])")
 
     def __post_init__(self):
@@ -69,14 +83,21 @@ def load_rules(path=paths.BUMP_RULE) -> BumpRules:
     return BumpRules(**sections)
 
 
-def bump_peaks(curves, rule: BumpRule):
+def bump_peaks(curves, rule: BumpRule, reference=None):
     """Apply the rule along the last axis of `curves` (..., T).
 
-    Returns (is_bump, peak_index, peak, trough), each of shape (...): trough is the running minimum at
-    the peak. Where no point rises `rise_factor` above its running minimum, peak_index is 0.
+    Returns (is_bump, peak_index, peak, trough), each of shape (...): trough is the floor at the peak
+    (the running minimum, or the reference there where that is lower). Where no point rises
+    `rise_factor` above its floor, peak_index is 0. `reference` (broadcast against `curves`) is required
+    exactly when the rule names one.
     """
+    if bool(rule.reference) != (reference is not None):
+        raise ValueError(f"[{rule.quantity}]: the rule's reference is {rule.reference or 'none'!r}; "
+                         f"{'pass that curve' if rule.reference else 'pass no reference curve'}")
     c = np.asarray(curves, dtype=float)
     running_min = np.minimum.accumulate(c, axis=-1)
+    if reference is not None:
+        running_min = np.minimum(running_min, np.broadcast_to(np.asarray(reference, dtype=float), c.shape))
     risen = c >= rule.rise_factor * running_min
     peak_index = np.where(risen, c, -np.inf).argmax(axis=-1)
     take = lambda x: np.take_along_axis(x, peak_index[..., None], axis=-1)[..., 0]  # noqa: E731

@@ -1,5 +1,7 @@
 """Results files: `<stem>.npz` (curves, numpy-readable, byte-identical for identical numbers) and
 `<stem>.json` (provenance). Every file lands atomically: written under a temporary name, then renamed.
+A run may also hand back trained weights (its `checkpoints` entry): they land beside the results, one
+`torch.save` file per run and name in `<stem>.checkpoints/`, with the config and its hash.
 """
 from __future__ import annotations
 
@@ -101,12 +103,43 @@ def provenance(cfg, wall_s: float, threads: int, extra: dict | None = None) -> d
     }
 
 
+CHECKPOINTS = "checkpoints"   # a run's {name: {"epoch": …, "state_dict": …}}: weights, not curves
+
+
+def runs_of(cfg) -> list:
+    """The config's runs, as its class defines them (a family may scale a run's length with its sweep)."""
+    return cfg.runs() if hasattr(cfg, "runs") else config.expand_sweep(cfg)
+
+
+def checkpoint_name(cfg, run_cfg, name: str) -> str:
+    """`seed0-grokked.pt`: the run's sweep values, then the checkpoint's name."""
+    values = config.as_dict(run_cfg)
+    return "-".join([f"{k}{values[k]:g}" if isinstance(values[k], float) else f"{k}{values[k]}"
+                     for k in cfg.sweep] + [name]) + ".pt"
+
+
+def write_checkpoints(folder: Path, cfg, run_cfg, checkpoints: dict):
+    """One torch.save file per checkpoint: the state dict, its epoch, the run's config and the config's hash
+    (the hash in `<stem>.json`, so a loader can tell which results a checkpoint belongs to)."""
+    import torch
+    for name, ckpt in checkpoints.items():
+        with atomic(Path(folder) / checkpoint_name(cfg, run_cfg, name)) as tmp:
+            torch.save({**ckpt, "name": name, "config": config.as_dict(run_cfg),
+                        "config_hash": config.config_hash(cfg)}, tmp)
+
+
 def save(stem: str, cfg, runs: list[dict], meta: dict, out_dir: Path = paths.RESULTS) -> Path:
     """Write the provenance and the curves under temporary names and rename them only when both are
     complete (a full disk leaves neither); provenance first, the curves last: the .npz is make's target,
     so it means "finished"."""
     out_dir = Path(out_dir)
-    arrays = {f"r{i}_{key}": value for i, run in enumerate(runs) for key, value in run.items()}
+    for old in (out_dir / f"{stem}.checkpoints").glob("*.pt"):   # a previous training's weights
+        old.unlink()
+    for run_cfg, run in zip(runs_of(cfg), runs):
+        if run.get(CHECKPOINTS):
+            write_checkpoints(out_dir / f"{stem}.checkpoints", cfg, run_cfg, run[CHECKPOINTS])
+    arrays = {f"r{i}_{key}": value for i, run in enumerate(runs) for key, value in run.items()
+              if key != CHECKPOINTS}
     with atomic(out_dir / f"{stem}.npz") as npz_tmp:
         _npz_into(npz_tmp, arrays)
         with atomic(out_dir / f"{stem}.json") as json_tmp:  # renamed first, when both are written
@@ -158,7 +191,7 @@ def load(stem: str, results_dir: Path = paths.RESULTS) -> Results:
     except (OSError, ValueError, EOFError, zipfile.BadZipFile):
         raise ResultsError(f"{npz_path}: truncated or corrupt results file; {retrain}") from None
     runs = []
-    for i, run_cfg in enumerate(config.expand_sweep(cfg)):
+    for i, run_cfg in enumerate(runs_of(cfg)):
         prefix = f"r{i}_"
         data = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
         if not data:

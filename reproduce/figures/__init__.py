@@ -4,9 +4,11 @@ Each module defines SOURCE (its tag, see paper/spec/README.md), figure_data(resu
 (everything `plot` draws, one long table with a `kind` column; the regression test checks it),
 plot(results, data) -> Figure, caption(results, rules) -> str and claims(results, rules) -> list of
 claim rows (common.claim). `rules` is the core.bumps.BumpRules the caller loaded once from data/bump.toml.
-Optional: RESULTS_STEM, the results it reads (default: its own stem), and regression_data(results, rules)
+Optional: RESULTS_STEM, the results it reads (default: its own stem), regression_data(results, rules)
 -> DataFrame, the table the regression test checks when figure_data holds quantities that round-off
-moves chaotically (default: figure_data). Figure modules import their family's measurements, core and
+moves chaotically (default: figure_data), and MAKE_TARGET, the make target of a figure too costly for
+`make all` (e.g. "grokking-lr"): such a figure is drawn, claimed, reported and tested only where its
+results exist (`present`). Figure modules import their family's measurements, core and
 common code, never each other.
 
     python -m reproduce plot fig03_rank1_loss
@@ -28,6 +30,18 @@ def module(stem: str):
         raise UnknownFigure(f"unknown figure '{stem}': no reproduce/figures/{stem}.py; "
                             f"figures: {', '.join(FIGURE_IDS)}")
     return import_module(f"{__name__}.{stem}")
+
+
+def optional(stem: str) -> str | None:
+    """The make target of a figure outside `make all` (its MAKE_TARGET), else None."""
+    return getattr(module(stem), "MAKE_TARGET", None)
+
+
+def present(results_dir: Path = paths.RESULTS) -> list[str]:
+    """The figures to claim, report and check on `results_dir`: all of `make all`'s, and an optional one
+    only when its results are there."""
+    return [s for s in FIGURE_IDS
+            if optional(s) is None or (Path(results_dir) / f"{results_stem(s)}.npz").exists()]
 
 
 def results_stem(stem: str) -> str:

@@ -7,6 +7,7 @@ Phases (memorised, circuit formation, cleanup, grokked): reproduce/grokking/meas
 import numpy as np
 import pandas as pd
 
+from ..core import stats
 from ..grokking import measure as g
 from .common import claim, settings, subplots
 
@@ -36,7 +37,9 @@ def figure_data(res, rules) -> pd.DataFrame:
 def regression_data(res, rules) -> pd.DataFrame:
     """Per seed: phase epochs, test-loss crossing epochs, final accuracies. float32 training is not
     portable across CPU kernels, so this stable form is what the regression test checks, within the
-    measured spread times the grokking family's safety factor (reproduce/core/families.py)."""
+    measured spread times the grokking family's safety factor (reproduce/core/families.py). Not the end
+    of cleanup: it is counted from the run's last test loss, which a late change of the key set moves
+    (seed 1 under ATEN avx2: 1 650 → 2 550 epochs)."""
     rows = []
     for run in res.runs:
         ph = g.phases(run)
@@ -44,7 +47,7 @@ def regression_data(res, rules) -> pd.DataFrame:
         e, smooth = g.smoothed_log(run.epoch[after], run.test_loss[after], every=1)
         crossings = {f"test_below_{lv:g}": g.first_epoch(e, smooth, np.log10(lv), below=True,
                                                          after=e[np.argmax(smooth)]) for lv in LOSS_LEVELS}
-        rows.append(dict(seed=int(run.cfg.seed), **{k: ph[k] for k in PHASES}, **crossings,
+        rows.append(dict(seed=int(run.cfg.seed), **{k: ph[k] for k in PHASES if k != "cleaned"}, **crossings,
                          final_train_acc=float(run.train_acc[-1]), final_test_acc=float(run.test_acc[-1])))
     return pd.DataFrame(rows)
 
@@ -96,14 +99,39 @@ def caption(res, rules):
             f"{settings(res.cfg, *SETTINGS)}.")
 
 
+def _ratio(run) -> tuple[float, float, float]:
+    """grokked / memorised, and the interval the eval grid allows: each phase lies after the eval before
+    its own (the phase epochs are first evals past a level). NaN where the seed never grokks."""
+    ph, e = g.phases(run), run.epoch
+    mem, grok = ph["memorised"], ph["grokked"]
+    if not (np.isfinite(mem) and np.isfinite(grok)):
+        return np.nan, np.nan, np.nan
+    before = lambda x: float(e[max(int(np.searchsorted(e, x)) - 1, 0)])  # noqa: E731
+    return grok / mem, before(grok) / mem, grok / max(before(mem), 1.0)
+
+
 def claims(res, rules):
     t = _table(res)
-    ratio = t.grokked / t.memorised
-    ok = np.isfinite(ratio) & (ratio >= GROK_RATIO)
+    r = np.array([_ratio(run) for run in res.runs]).reshape(-1, 3)
+    lo, hi = np.nan_to_num(r[:, 1]), np.nan_to_num(r[:, 2])
+    verdict = "PASS" if (lo >= GROK_RATIO).all() else "FAIL" if (hi < GROK_RATIO).any() else "UNDETERMINED"
+    est, b_lo, b_hi = stats.bootstrap(stats.ratio(np.nan_to_num(r[:, 0]), np.ones(len(r))), len(r))
+    each = ", ".join(f"seed {s} {x:.1f} ({a:.1f}–{b:.1f})" for s, (x, a, b) in zip(t.seed, r))
+    near = [f"seed {s}" for s, a, b in zip(t.seed, lo, hi) if a < GROK_RATIO <= b]
     return [claim("G1_grokking", FIGURE,
                   f"grokking in every seed: test accuracy reaches {g.TEST_ACC} at least {GROK_RATIO}× later "
                   f"than train accuracy reaches {g.TRAIN_ACC}",
-                  f"{int(ok.sum())} of {len(t)} seeds; ratios "
-                  + ", ".join(f"{x:.1f}" for x in ratio) + f" (grokked at epochs "
-                  + ", ".join(f"{x:.0f}" for x in t.grokked) + ")",
-                  f"{len(t)} of {len(t)}", bool(ok.all()))]
+                  f"grokked/memorised per seed, with the interval of the eval grid: {each}; mean {est:.1f} "
+                  f"(95 % interval over seeds {b_lo:.1f}–{b_hi:.1f}); grokked at epochs "
+                  + ", ".join(f"{x:.0f}" for x in t.grokked),
+                  f"every seed's interval ≥ {GROK_RATIO}", verdict,
+                  says={"PASS": f"Every seed groks: test accuracy reaches {g.TEST_ACC} "
+                                f"{np.nanmin(r[:, 0]):.1f}–{np.nanmax(r[:, 0]):.1f}× later than train accuracy "
+                                f"reaches {g.TRAIN_ACC}.",
+                        "FAIL": f"Not every seed groks by this definition: in "
+                                f"{int((hi < GROK_RATIO).sum())} of {len(r)} seeds test accuracy reaches "
+                                f"{g.TEST_ACC} less than {GROK_RATIO}× later than train accuracy reaches "
+                                f"{g.TRAIN_ACC}.",
+                        "UNDETERMINED": f"Every seed generalises long after it memorises (ratio "
+                                        f"{np.nanmin(r[:, 0]):.1f}–{np.nanmax(r[:, 0]):.1f}), but the eval grid "
+                                        f"cannot tell {', '.join(near)} from the {GROK_RATIO}× threshold."})]

@@ -7,7 +7,7 @@ Read from TOML by `core.config.load`; imports no torch, so a bad file fails befo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..core.config import DEVICES, check_choice, check_positive, expand_sweep
 
@@ -36,13 +36,16 @@ class GrokConfig:
     eval_every: int = 100           # record (and keep a weight copy) every this many epochs ...
     log_points: int = 20            # ... plus this many log-spaced epochs below eval_every (log axes)
     key_frac: float = 0.5           # a neuron votes for its best frequency if it holds this share of its energy
+    min_votes: int = 10             # a key frequency has at least this many votes (grokking/measure.py)
+    same_lr_time: bool = False      # an lr sweep's runs train the same lr·epoch time (see `runs`)
     seed: int = 0                   # weight init and train/test split (one generator draws both)
     device: str = "cpu"
-    sweep: dict = field(default_factory=dict)   # only `seed = [...]`: one run per seed
+    sweep: dict = field(default_factory=dict)   # `seed = [...]` and `lr = [...]`: one run per combination
     family: str = "grokking"
 
     def __post_init__(self):
-        check_positive(self, "p", "d_model", "n_heads", "d_head", "d_mlp", "lr", "epochs", "eval_every")
+        check_positive(self, "p", "d_model", "n_heads", "d_head", "d_mlp", "lr", "epochs", "eval_every",
+                       "min_votes")
         if self.p < 3 or any(self.p % q == 0 for q in range(2, math.isqrt(self.p) + 1)):
             raise ValueError(f"p: must be an odd prime (the Fourier basis pairs cos/sin), got {self.p}")
         if not 0 < self.frac_train < 1:
@@ -56,13 +59,21 @@ class GrokConfig:
         if not 0 < self.key_frac <= 1:
             raise ValueError(f"key_frac: must be in (0, 1], got {self.key_frac}")
         check_choice(self, device=DEVICES)
-        if set(self.sweep) - {"seed"}:
-            raise ValueError("sweep: the grokking family sweeps `seed` only; write one config per setting")
+        if set(self.sweep) - {"seed", "lr"}:
+            raise ValueError("sweep: the grokking family sweeps `seed` and `lr` only; write one config per "
+                             "setting")
         if self.family != "grokking":
             raise ValueError(f"family: must be 'grokking', got {self.family!r}")
 
     def runs(self) -> list[GrokConfig]:
-        return expand_sweep(self)
+        """One config per sweep combination. With `same_lr_time`, `epochs` and `eval_every` are counted at
+        the config's own `lr`, and a run at another lr trains the same lr·epoch time on the same lr·epoch
+        grid (lr 3e-3 against 1e-3: a third of the epochs, evals every third as many)."""
+        runs = expand_sweep(self)
+        if not self.same_lr_time:
+            return runs
+        return [replace(r, epochs=round(self.epochs * self.lr / r.lr),
+                        eval_every=max(1, round(self.eval_every * self.lr / r.lr))) for r in runs]
 
 
 # Training time on the reference machine, from the config alone (core.config.load refuses a run above its

@@ -49,9 +49,15 @@ def neuron_freqs(acts: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     return (best + 1).cpu().numpy(), frac.cpu().numpy()
 
 
-def key_freqs(best: np.ndarray, frac: np.ndarray, min_frac: float) -> np.ndarray:
-    """The distinct best frequencies of the neurons whose best frequency holds ≥ min_frac of their energy."""
-    return np.unique(best[frac >= min_frac])
+def votes(best: np.ndarray, frac: np.ndarray, min_frac: float, n_freq: int) -> np.ndarray:
+    """(n_freq,): how many neurons vote for each frequency k = 1…n_freq, a neuron voting for its best
+    frequency when that frequency holds ≥ min_frac of its activation energy."""
+    return np.bincount(best[frac >= min_frac] - 1, minlength=n_freq)[:n_freq]
+
+
+def key_freqs(vote_counts: np.ndarray, min_votes: int) -> np.ndarray:
+    """The frequencies (1-based) with at least min_votes votes."""
+    return np.nonzero(np.asarray(vote_counts) >= min_votes)[0] + 1
 
 
 def sum_directions(p: int, freqs) -> torch.Tensor:
@@ -65,29 +71,35 @@ def sum_directions(p: int, freqs) -> torch.Tensor:
     return torch.stack(dirs) if dirs else torch.zeros(0, p * p, dtype=torch.float64)
 
 
-def components(logits: torch.Tensor, dirs: torch.Tensor) -> torch.Tensor:
-    """The part of the grid logits (p², p) that lies along the given grid directions (rows of dirs)."""
-    return dirs.T @ (dirs @ logits)
-
-
 def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy in float64: confident float32 logits underflow (paper/spec/grokking.md, "slingshots")."""
     return torch.nn.functional.cross_entropy(logits.double(), labels)
 
 
-def progress_measures(logits, labels, train, key, dirs_each) -> dict:
-    """Restricted loss (key components plus the per-output mean, all p² inputs), excluded loss (key
-    components removed, training inputs), and the excluded loss of each key frequency alone.
+def coefficients(logits: torch.Tensor, dirs: torch.Tensor) -> torch.Tensor:
+    """(rows of dirs, p): the grid logits (p², p) along each grid direction."""
+    return dirs @ logits
 
-    logits (p², p) float64 at `=`; labels (p²,); train a bool mask; key the (2·n_key, p²) directions
-    of the key frequencies; dirs_each the same split per frequency, one (2, p²) block each.
+
+def excluded_losses(train_logits, train_labels, train_dirs, coef) -> torch.Tensor:
+    """(K,) the excluded loss of every frequency alone: the train loss with that frequency's cos/sin(w_k(a+b))
+    logit components removed. train_dirs (2K, n_train): the sum directions of all K frequencies at the
+    training inputs; coef (2K, p): the logits' coefficients along them (coefficients). float64; one
+    frequency at a time (measured faster than batching them, and the same arithmetic as cross_entropy)."""
+    return torch.stack([cross_entropy(train_logits - train_dirs[j:j + 2].T @ coef[j:j + 2], train_labels)
+                        for j in range(0, coef.shape[0], 2)]) if len(coef) else torch.zeros(0, dtype=torch.float64)
+
+
+def set_losses(train_logits, labels, train, coef, mean, freqs, dirs) -> dict:
+    """Restricted loss (the cos/sin(w_k(a+b)) components of `freqs` plus each output's mean, all p² inputs)
+    and excluded loss (those components removed, training inputs) of one set of frequencies (Nanda et al.).
+
+    train_logits (n_train, p) float64 at the training inputs; labels (p²,); train the bool mask; coef
+    (2K, p) the logits along `dirs` (2K, p²), the sum directions of all K frequencies (coefficients);
+    mean (p,) the logits' mean over all inputs; freqs the 1-based frequencies of the set.
     """
-    key_part = components(logits, key)
-    # bias correction (Nanda et al.): key directions sum to zero over the grid, so the mean survives only here
-    restricted = key_part + logits.mean(dim=0, keepdim=True)
-    out = dict(restricted_loss=cross_entropy(restricted, labels),
-               excluded_loss=cross_entropy((logits - key_part)[train], labels[train]))
-    out["excluded_loss_each"] = torch.stack(
-        [cross_entropy((logits - components(logits, d))[train], labels[train]) for d in dirs_each]
-    ) if dirs_each else torch.zeros(0, dtype=torch.float64)
-    return out
+    rows = torch.as_tensor(np.ravel([(2 * k - 2, 2 * k - 1) for k in freqs]), dtype=torch.long)
+    part = dirs[rows].T @ coef[rows] if len(rows) else torch.zeros(dirs.shape[1], coef.shape[1], dtype=coef.dtype)
+    # bias correction (Nanda et al.): the sum directions sum to zero over the grid, so the mean survives only here
+    return dict(restricted_loss=cross_entropy(part + mean, labels),
+                excluded_loss=cross_entropy(train_logits - part[train], labels[train]))

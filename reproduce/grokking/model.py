@@ -86,3 +86,19 @@ def remove_frequency(model, k: int):
     F = fourier.basis(model.p)[[2 * k - 1, 2 * k]].to(model.W_E)     # (2, p), orthonormal rows
     with torch.no_grad():
         model.W_E[:model.p] -= F.T @ (F @ model.W_E[:model.p])
+
+
+def load_checkpoint(path):
+    """A checkpoint written beside the results (`<stem>.checkpoints/seed<S>-<name>.pt`, core/results.py):
+    the model and data of its run with the saved weights, the run's config, and the checkpoint (epoch,
+    name, config_hash: the hash in the results' JSON sidecar, to tell which results it belongs to).
+
+        model, a, b, labels, train, cfg, ckpt = load_checkpoint(
+            "data/results/figG_grokking.checkpoints/seed0-grokked.pt")
+    """
+    from ..core.config import from_dict
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    cfg = from_dict(GrokConfig, {**ckpt["config"], "device": "cpu"}, str(path))
+    model, a, b, labels, train = model_and_data(cfg)
+    model.load_state_dict(ckpt["state_dict"])
+    return model, a, b, labels, train, cfg, ckpt

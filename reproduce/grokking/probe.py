@@ -28,19 +28,19 @@ from .train import THREADS, measure_snapshots, train
 def probe(seed: int, epoch: int, k: int | None) -> dict:
     study = results.load(STUDY)
     base = next(r for r in study.runs if r.cfg.seed == seed)
-    share = g.shares(base.freq_norm)[-1, g.key_index(base)]
-    k = int(base.key_freqs[np.argmax(share)]) if k is None else k
+    share = g.shares(base.freq_norm)[-1, g.columns(base, base.final_key_freqs)]
+    k = int(base.final_key_freqs[np.argmax(share)]) if k is None else k
     cfg = dataclasses.replace(config.load(paths.CONFIGS / f"{STUDY}.toml"), sweep={}, seed=seed)
     model, epochs, snaps = train(cfg, f"probe seed {seed}", ablate=(epoch, k))
     run = results.Run(cfg, measure_snapshots(cfg, model, epochs, snaps))
-    side = lambda r: dict(key_freqs=[int(x) for x in r.key_freqs],  # noqa: E731
-                          final_test_loss=float(r.test_loss[-1]), final_test_acc=float(r.test_acc[-1]), phases=g.phases(r),
-                          removed_share_final=float(g.shares(r.freq_norm)[-1, k - 1]))
-    new = sorted(set(run.key_freqs) - set(base.key_freqs))
+    side = lambda r: dict(key_freqs=[int(x) for x in r.final_key_freqs],  # noqa: E731
+                          final_test_loss=float(r.test_loss[-1]), final_test_acc=float(r.test_acc[-1]),
+                          phases=g.phases(r), removed_share_final=float(g.shares(r.freq_norm)[-1, k - 1]))
+    new = sorted(set(run.final_key_freqs) - set(base.final_key_freqs))
     return dict(seed=seed, epoch=epoch, removed=k, baseline=side(base), ablated=side(run),
                 replacements=[int(x) for x in new],
                 verdict=("competition: another frequency takes its place" if new else
-                         "redundant: the remaining key frequencies carry the task" if k not in run.key_freqs
+                         "redundant: the remaining key frequencies carry the task" if k not in run.final_key_freqs
                          else "it grows back: the removed frequency is relearned"))
 
 

@@ -3,14 +3,17 @@
     python -m reproduce train data/configs/figG_grokking.toml
 
 A config's `[sweep] seed = [...]` trains one run per seed (weight init and train/test split both follow
-the seed), in parallel processes of one thread each. Training stores a float32 copy of the weights at
-every eval epoch (~0.9 MB each at p = 113); after training, the key frequencies of the final model fix
-the restricted and excluded losses, which are then measured on every stored copy (fourier.py).
+the seed), in parallel processes of one thread each (`lr = [...]` too, for the learning-rate comparison).
+Training stores a float32 copy of the weights at every eval epoch (~0.9 MB each at p = 113); after
+training every copy is measured (measure_snapshots), and the copies at the phase boundaries and the end
+are kept as checkpoints beside the results.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -20,6 +23,7 @@ from ..core.errors import TrainingDiverged
 from . import fourier
 from .config import GrokConfig, grok_seconds
 from .model import model_and_data, remove_frequency
+from .phases import key_eval, phases
 
 # One thread. Both 1 and 2 threads gave bit-identical weights (40-epoch check), but on the shared 2-core
 # machine two threads spin-wait as soon as any other job runs: measured 0.38-1.2 s/epoch against 0.08 for
@@ -75,33 +79,52 @@ def train(cfg: GrokConfig, where: str = "config", ablate: tuple[int, int] | None
 
 @torch.no_grad()
 def measure_snapshots(cfg: GrokConfig, model, epochs, snapshots) -> dict:
-    """Every recorded metric at every eval epoch; key frequencies from the final weights."""
+    """Every recorded metric at every eval epoch, the key frequencies, and the weights to keep.
+
+    First pass, every eval: losses, accuracies, norms, and the excluded loss of every frequency alone
+    (`excluded_loss_freq`, (evals, K)). Then the phases fix the key eval (phases.KEY_PHASE); the neuron
+    votes there and at the end give `key_freqs` (≥ min_votes votes) and `final_key_freqs`, and the
+    restricted and excluded losses of the key set follow from the coefficients kept in the first pass.
+    `checkpoints`: the weights at each phase boundary and at the end (core/results.py writes them).
+    """
     _, a, b, labels, train = model_and_data(cfg)
-    model.load_state_dict(snapshots[-1])
-    _, acts = model(a, b, return_acts=True)
-    best, frac = fourier.neuron_freqs(acts.view(cfg.p, cfg.p, -1))
-    key = fourier.key_freqs(best, frac, cfg.key_frac)
-    dev = a.device
-    key_dirs = fourier.sum_directions(cfg.p, key).to(dev)
-    each_dirs = [fourier.sum_directions(cfg.p, [k]).to(dev) for k in key]
-    rows = []
+    p, K = cfg.p, (cfg.p - 1) // 2
+    dirs = fourier.sum_directions(p, range(1, K + 1)).to(a.device)
+    train_dirs, train_labels = dirs[:, train], labels[train]
+    rows, kept = [], []
     for snap in snapshots:
         model.load_state_dict(snap)
         logits = model(a, b).double()
+        coef = fourier.coefficients(logits, dirs)
         right = (logits.argmax(dim=1) == labels).double()
         rows.append(dict(
-            train_loss=fourier.cross_entropy(logits[train], labels[train]),
+            train_loss=fourier.cross_entropy(logits[train], train_labels),
             test_loss=fourier.cross_entropy(logits[~train], labels[~train]),
             train_acc=right[train].mean(), test_acc=right[~train].mean(),
             weight_norm=sum(v.double().pow(2).sum() for v in snap.values()),
             freq_norm=fourier.freq_norms(model.W_E[:cfg.p]),
             # the neuron-logit map W_out·W_U (d_mlp, p), its Fourier norms over the output residue
             logit_freq_norm=fourier.freq_norms((model.W_out.T @ model.W_U).T),
-            **fourier.progress_measures(logits, labels, train, key_dirs, each_dirs)))
+            excluded_loss_freq=fourier.excluded_losses(logits[train], train_labels, train_dirs, coef)))
+        kept.append((coef, logits.mean(dim=0), logits[train].float()))  # float32 logits: lossless
     out = {k: torch.stack([torch.as_tensor(r[k]).cpu() for r in rows]).numpy().astype(np.float64)
            for k in rows[0]}
-    out.update(epoch=np.asarray(epochs), freq=np.arange(1, (cfg.p - 1) // 2 + 1), key_freqs=key,
-               neuron_freq=best, neuron_frac=frac, train_mask=train.cpu().numpy())
+    out.update(epoch=np.asarray(epochs), freq=np.arange(1, K + 1), train_mask=train.cpu().numpy())
+    ph = phases(SimpleNamespace(**out))
+    key_i = key_eval(out["epoch"], ph)
+    for name, i in (("votes_key", key_i), ("votes_final", len(epochs) - 1)):
+        model.load_state_dict(snapshots[i])
+        _, acts = model(a, b, return_acts=True)
+        best, frac = fourier.neuron_freqs(acts.view(p, p, -1))
+        out[name] = fourier.votes(best, frac, cfg.key_frac, K)
+    out.update(neuron_freq=best, neuron_frac=frac, key_freqs=fourier.key_freqs(out["votes_key"], cfg.min_votes),
+               final_key_freqs=fourier.key_freqs(out["votes_final"], cfg.min_votes))
+    sets = [fourier.set_losses(tr.double(), labels, train, coef, mean, out["key_freqs"], dirs)
+            for coef, mean, tr in kept]
+    out.update({k: np.array([float(s[k]) for s in sets]) for k in sets[0]})
+    marks = {name: at for name, at in ph.items() if np.isfinite(at)} | {"end": float(epochs[-1])}
+    out["checkpoints"] = {name: {"epoch": int(at), "state_dict": snapshots[int(np.searchsorted(epochs, at))]}
+                          for name, at in marks.items()}
     return out
 
 
@@ -123,7 +146,8 @@ def train_config(cfg: GrokConfig, where: str = "config") -> list[dict]:
     Seeds are independent one-thread runs, so training them in PROCESSES parallel processes gives the
     same numbers as training them in turn; on CUDA (one device) they train in turn.
     """
-    runs = [(run, f"{where} seed {run.seed}" if len(cfg.runs()) > 1 else where) for run in cfg.runs()]
+    label = lambda r: " ".join([where] + [f"{k} {getattr(r, k):g}" for k in cfg.sweep])  # noqa: E731
+    runs = [(run, label(run)) for run in cfg.runs()]
     workers = min(len(runs), PROCESSES, os.cpu_count() or 1)
     bar = progress.Bar(sum(run.epochs for run, _ in runs), where, unit="epoch",  # all seeds' epochs; the
                        estimate_s=grok_seconds(cfg))  # estimate is the ETA while the processes start
