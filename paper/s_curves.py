@@ -172,11 +172,11 @@ if ckpt_path.exists():
     model, a, b, labels, train, cfg, ckpt = load_checkpoint(ckpt_path)
     with torch.no_grad():
         right = (model(a, b).argmax(dim=1) == labels).double()
-    run = load("figG_grokking").runs[0]
+    run = page.load("figG_grokking").runs[0]
     recorded = float(run.test_acc[run.epoch == ckpt["epoch"]][0])
     print(f"seed {cfg.seed}, epoch {ckpt['epoch']} ({ckpt['name']}): test accuracy "
           f"{float(right[~train].mean()):.6f}, recorded in figG1 {recorded:.6f}; config hash "
-          f"{ckpt['config_hash']}, results {load('figG_grokking').meta['config_hash']}")
+          f"{ckpt['config_hash']}, results {page.load('figG_grokking').meta['config_hash']}")
 
 # %% tags=["remove-input"]
 # The answer to the thread's doubt, from the claims (reproduce/answer.py; each sentence is its claim's own).

@@ -14,7 +14,8 @@ import pandas as pd
 ANSWER = ["M_pooled", "M_cross_term", "I_equal_removed", "I_agree", "L_target_only"]
 # The thread's question, answered claim by claim, in reading order.
 THREAD_VERDICT = ["T3_single_pair", "T3_toy_case", "T3_collision", "P_premise", "P4_T1",
-                  "T3_single_pair_weights", "T3_decay_rate", "T3_equal_weights"]
+                  "T3_single_pair_weights", "T3_decay_rate", "T3_equal_weights", "T3_interaction",
+                  "T3_share_by_ktilde"]
 THREAD_RANGES = ["V_P1", "V_P2_state", "V_P3", "V_P4", "V_P2_height", "V_P_premise", "V_P_premise_rise"]
 ADAM = ["A_P1", "A_P2_height", "A_P2_state", "A_P3", "A_P4", "A_P_premise", "A_P_premise_rise"]
 # The README's first screen: what causes the bumps, then the grokking doubt.

@@ -2,6 +2,7 @@
 of the project to run make in, and a small file system that is read-only or full."""
 import contextlib
 import dataclasses
+import os
 import shutil
 import signal
 import subprocess
@@ -64,9 +65,13 @@ def _ctrl_c_as_in_a_terminal():
 def make(cwd, *targets, **kw):
     """`make targets` in `cwd`, stdout and stderr together. PY: this interpreter (its package is found first
     in cwd); ENV_STAMP empty: no install step."""
+    # a make of its own, as from a shell, also when the suite itself runs under `make test`: no inherited
+    # MAKELEVEL (make would print "Entering directory"), jobserver flags or the outer make's lock
+    env = kw.pop("env", os.environ)
+    env = {k: v for k, v in env.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "REPRODUCE_MAKE_LOCK")}
     return subprocess.Popen(["make", *targets, f"PY={sys.executable}", "ENV_STAMP=", "CONDA_DEFAULT_ENV="],
                             cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=_ctrl_c_as_in_a_terminal, **kw)
+                            preexec_fn=_ctrl_c_as_in_a_terminal, env=env, **kw)
 
 
 @contextlib.contextmanager

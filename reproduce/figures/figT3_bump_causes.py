@@ -163,6 +163,7 @@ def claims(res, rules):
     single, toy = get(model_rank=1), get(rank=1, model_rank=2)
     eq1, close1 = (get(model_rank=1, target="orthonormal", weight_ratio=r) for r in (1.0, 0.9))
     eq4 = get(target="orthonormal")
+    many = get(model_rank=8)
     runs = {i: _cell(res, init=i) for i in ("collision", "distinct")}
     # the two cells share their targets seed by seed (model.sample), so seeds are resampled in pairs
     rates = [causes.vector_rate(runs[i], rule) for i in ("collision", "distinct")]
@@ -198,6 +199,23 @@ def claims(res, rules):
               "95 % interval above 0", eq4.seed_lo > 0,
               says={"PASS": "With several learned vectors equal weights suffice (orthonormal targets, k̃ = 4).",
                     "FAIL": "With equal weights several learned vectors do not bump."}),
+        # Interaction among learned vectors, read against a control in the same targets: where a single
+        # pair cannot bump (equal weights), does adding learned vectors make bumps? Disjoint 95 % intervals.
+        claim("T3_interaction", res.stem, "on orthonormal targets of equal weight, bumps need several learned "
+              "vectors: k̃ = 4 bumps in more seeds than the control k̃ = 1 on the same targets",
+              f"k̃ = 4 {fmt(eq4)}; control k̃ = 1 {fmt(eq1)}", "k̃ = 4's 95 % interval above k̃ = 1's",
+              eq4.seed_lo > eq1.seed_hi,
+              says={"PASS": "Where a single pair cannot bump (orthonormal targets of equal weight), several "
+                            "learned vectors do: the bumps there come from the learned vectors' interaction.",
+                    "FAIL": "On orthonormal targets of equal weight, several learned vectors do not bump more "
+                            "often than a single pair."}),
+        claim("T3_share_by_ktilde", res.stem, "the share of learned vectors that bump falls as k̃ grows "
+              "(rank-4 unit targets, equal weights): k̃ = 8 against k̃ = 1",
+              "; ".join(f"k̃ = {r.model_rank}: {r.vector_rate:.2f} [{r.vector_lo:.2f}, {r.vector_hi:.2f}]"
+                        for r in (single, get(), many)), "k̃ = 8's 95 % interval below k̃ = 1's",
+              many.vector_hi < single.vector_lo,
+              says={"PASS": "More learned vectors make a smaller share of them bump (rank-4 unit targets).",
+                    "FAIL": "The share of learned vectors that bump does not fall from k̃ = 1 to k̃ = 8."}),
         claim("T3_collision", res.stem, "constructed 'collision' inits (two vectors nearest one target) bump "
               "at the same rate as 'distinct' inits: the difference in the share of vectors that bump is "
               "equivalent to 0 (two one-sided tests at α = 0.05: 90 % interval inside the margin)",
