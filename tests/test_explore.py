@@ -94,7 +94,7 @@ def _views(ex, target=0, factor=0, logx=False):
     pair = core.pair_for(ex, target, factor)
     views = {"loss": plots.loss_figure(ex, logx, True), "strength": plots.strength_figure(ex, logx),
              "inner": plots.inner_figure(ex, factor, logx), "pair": plots.pair_figure(ex, target, pair, factor, logx)}
-    if not ex.model_note:  # the mode basis and the model's dashed curves
+    if not ex.model.model_note:  # the mode basis and the model's dashed curves
         views.update(inner_modes_model=plots.inner_figure(ex, factor, logx, "mode", model=True),
                      pair_model=plots.pair_figure(ex, target, pair, factor, logx, model=True))
     return views

@@ -23,26 +23,35 @@ def _by_curve(curves):
 
 
 def test_tables_have_one_row_per_curve_and_step(ex):
-    rows = 2 * 4 * 3 * len(ex.run.step)
-    assert list(ex.modes.columns) == list(ex.predicted_modes.columns) == COLUMNS
-    assert list(ex.predicted.columns) == list(ex.inner.columns)
-    assert len(ex.modes) == len(ex.predicted) == len(ex.predicted_modes) == len(ex.inner) == rows
-    assert (ex.predicted.step.to_numpy() == ex.inner.step.to_numpy()).all()
-    assert ex.singular_values.shape == (3,) and (np.diff(ex.singular_values) <= 0).all()
-    assert ex.modes_note == ex.model_note == ""
+    mv, rows = ex.model, 2 * 4 * 3 * len(ex.run.step)
+    assert list(mv.modes.columns) == list(mv.predicted_modes.columns) == COLUMNS
+    assert list(mv.predicted.columns) == list(ex.inner.columns)
+    assert len(mv.modes) == len(mv.predicted) == len(mv.predicted_modes) == len(ex.inner) == rows
+    assert (mv.predicted.step.to_numpy() == ex.inner.step.to_numpy()).all()
+    assert mv.singular_values.shape == (3,) and (np.diff(mv.singular_values) <= 0).all()
+    assert mv.modes_note == mv.model_note == ""
+
+
+def test_the_default_views_never_compute_the_model():
+    """The latency budget (make bench): a new seed's page with the model off pays nothing for it."""
+    ex = core.compute(SMALL, RULES)
+    plots.inner_figure(ex, 0, logx=False)
+    plots.pair_figure(ex, 0, core.pair_for(ex, 0), 0, logx=False)
+    assert "model" not in vars(ex)
 
 
 def test_mode_overlaps_are_the_target_overlaps_mapped_by_to_mode(ex):
     basis = modes.basis(ex.run.target_gram, ex.run.weights)
     mapped = np.abs(ex.run.overlap @ basis.to_mode[:, None])[0]  # ⟨x, u_j⟩ = Σ_l ⟨x, a_l⟩ to_mode[l, j]
-    np.testing.assert_allclose(ex.modes.inner_product, _by_curve(mapped), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(ex.singular_values, basis.s[0])
+    np.testing.assert_allclose(ex.model.modes.inner_product, _by_curve(mapped), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ex.model.singular_values, basis.s[0])
 
 
 def test_predicted_curves_are_the_packages_model(ex):
     p = balanced.predict(ex.run)
-    np.testing.assert_array_equal(ex.predicted.inner_product, _by_curve(np.abs(p.overlap[0])))
-    np.testing.assert_array_equal(ex.predicted_modes.inner_product, _by_curve(np.abs(p.mode_overlap[0])))
+    mv = ex.model
+    np.testing.assert_array_equal(mv.predicted.inner_product, _by_curve(np.abs(p.overlap[0])))
+    np.testing.assert_array_equal(mv.predicted_modes.inner_product, _by_curve(np.abs(p.mode_overlap[0])))
 
 
 def test_predicted_curves_start_from_the_runs_balanced_part(ex):
@@ -50,20 +59,22 @@ def test_predicted_curves_start_from_the_runs_balanced_part(ex):
     both factors; it equals the trained curves where the init is balanced (P_0 = Q_0)."""
     _, mode_ov = balanced.run_modes(ex.run)
     P0, Q0 = mode_ov[0, 0, 0], mode_ov[0, 0, 1]  # (k̃, k)
-    first = ex.predicted_modes[ex.predicted_modes.step == 0]
+    pred = ex.model.predicted_modes
+    first = pred[pred.step == 0]
     for f in range(2):
         got = first[first.factor == f].inner_product.to_numpy().reshape(4, 3)
         np.testing.assert_allclose(got, np.abs(P0 + Q0) / 2, rtol=1e-12)
     zero = core.compute(dict(SMALL, init="zeros", steps=20), RULES)  # balanced: both factors start at 0
-    for table, trained in ((zero.predicted, zero.inner), (zero.predicted_modes, zero.modes)):
+    mv = zero.model
+    for table, trained in ((mv.predicted, zero.inner), (mv.predicted_modes, mv.modes)):
         np.testing.assert_array_equal(table[table.step == 0].inner_product, trained[trained.step == 0].inner_product)
 
 
 def test_mode_bumps_follow_the_one_rule(ex):
     curves = np.moveaxis(ex.curves("mode"), 0, -1)  # (n, k̃, k, steps)
     is_bump, _, peak, _ = bumps.bump_peaks(curves, RULES.inner_product)
-    assert len(ex.mode_bumps) == is_bump.sum()
-    np.testing.assert_allclose(np.sort(ex.mode_bumps.peak), np.sort(peak[is_bump]))
+    assert len(ex.model.mode_bumps) == is_bump.sum()
+    np.testing.assert_allclose(np.sort(ex.model.mode_bumps.peak), np.sort(peak[is_bump]))
 
 
 @pytest.mark.parametrize("settings, in_note, has_modes", [
@@ -74,10 +85,11 @@ def test_mode_bumps_follow_the_one_rule(ex):
 ])
 def test_settings_outside_the_model_give_its_note_not_an_exception(settings, in_note, has_modes):
     ex = core.compute(dict(SMALL, steps=50, **settings), RULES)
-    assert in_note in ex.model_note and ex.predicted is None and ex.predicted_modes is None
-    assert (ex.modes is not None) == has_modes and (ex.modes_note == "") == has_modes
+    mv = ex.model
+    assert in_note in mv.model_note and mv.predicted is None and mv.predicted_modes is None
+    assert (mv.modes is not None) == has_modes and (mv.modes_note == "") == has_modes
     if not has_modes:
-        assert in_note in ex.modes_note and ex.mode_bumps is None and ex.singular_values is None
+        assert in_note in mv.modes_note and mv.mode_bumps is None and mv.singular_values is None
     for factor in range(ex.cfg.order):  # the target-basis views draw as before
         plots.inner_figure(ex, factor, logx=True)
         plots.pair_figure(ex, 0, core.pair_for(ex, 0, factor), factor, logx=True)
@@ -101,7 +113,8 @@ def test_the_view_draws_each_prediction_dashed_in_its_vectors_colour(ex, basis):
                                                          "dashed: predicted (balanced-mode model)", "bump"]
     if basis == "mode":
         assert fig["panels"][0]["title"].startswith("mode v1 (s1 = ") and "3 modes" in fig["title"]
-        assert sum(len(plots.decode(p["marks"]["x"])) for p in fig["panels"]) == (ex.mode_bumps.factor == 1).sum()
+        marks = sum(len(plots.decode(p["marks"]["x"])) for p in fig["panels"])
+        assert marks == (ex.model.mode_bumps.factor == 1).sum()
     off = plots.inner_figure(ex, 1, logx=False, basis=basis)
     assert [len(p["series"]) for p in off["panels"]] == [4] * 3 and "simulated" not in str(off["legend"])
 

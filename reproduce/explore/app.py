@@ -140,12 +140,12 @@ def views(ex):
                          key="basis", help="targets: ⟨ã_m, a_l⟩; modes: ⟨ã_m, u_j⟩ (singular vectors of T)")
     with c2:
         model = st.checkbox("balanced-mode model's prediction (dashed)", value=False, key="model")
-    if basis == "modes" and ex.modes_note:  # the choice stays, for when the settings allow it again
-        st.info(f"{ex.modes_note} The view below stays in the target basis.")
-    if model and ex.model_note:
-        st.info(f"{ex.model_note} No predicted curves are drawn.")
-    basis = "mode" if basis == "modes" and not ex.modes_note else "target"
-    model = model and not ex.model_note
+    if basis == "modes" and ex.model.modes_note:  # the choice stays, for when the settings allow it again
+        st.info(f"{ex.model.modes_note} The view below stays in the target basis.")
+    if model and ex.model.model_note:
+        st.info(f"{ex.model.model_note} No predicted curves are drawn.")
+    basis = "mode" if basis == "modes" and not ex.model.modes_note else "target"
+    model = model and not ex.model.model_note
     charts.show(plots.inner_figure(ex, factor, logx, basis, model), "inner_plot")
     st.caption(f"✕ marks a bump: {ex.rule.describe()}." + (
         " Modes: the singular vectors u_j (factor 1), v_j (factor 2) of T = U S Vᵀ, from the target Grams "

@@ -6,6 +6,7 @@ validation as a config file, so a bad setting raises the ConfigError the command
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 import tomllib
 from dataclasses import dataclass
@@ -82,21 +83,33 @@ class Explored:
     toml: str
     train_seconds: float
     analysis_seconds: float
-    # The mode basis of T = U S Vᵀ (scurve/modes.py) and the balanced-mode model (scurve/balanced.py); None,
-    # with the reason in modes_note / model_note, where they do not apply (see model_scope).
-    modes: pd.DataFrame | None = None            # factor, learned, mode, step, inner_product (|⟨ã_m, u_j⟩|)
-    mode_bumps: pd.DataFrame | None = None       # factor, learned, mode, peak_step, peak, final
-    predicted: pd.DataFrame | None = None        # as `inner`: the model's |⟨ã_m, a_l⟩|
-    predicted_modes: pd.DataFrame | None = None  # as `modes`: the model's |⟨ã_m, u_j⟩|
-    singular_values: np.ndarray | None = None    # (k,) s_j of T, decreasing
-    modes_note: str = ""
-    model_note: str = ""
-    _curves: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def model(self) -> ModelView:
+        """The mode basis and the balanced-mode model of this run, computed on first use: the page's default
+        views need neither, and at rank 8 they cost a new seed's page ~10 ms of its ~150 (issue 18)."""
+        return model_view(self.run, self.rule)
 
     def curves(self, basis: str = "target", predicted: bool = False) -> np.ndarray:
         """|overlaps| (steps, n, k̃, k) of the inner-product view: with the targets a_l or the modes u_j, v_j;
-        trained, or the model's. Only what modes_note and model_note leave available exists."""
-        return self._curves[basis, predicted]
+        trained, or the model's (what the notes of `model` leave available)."""
+        if basis == "target" and not predicted:
+            return np.abs(self.run.overlap[0])
+        return self.model.curves[basis, predicted]
+
+
+@dataclass
+class ModelView:
+    """The mode basis of T = U S Vᵀ (scurve/modes.py) and the balanced-mode model (scurve/balanced.py) of one
+    run, as long tables; None, with the reason in modes_note / model_note, where they do not apply."""
+    modes_note: str                              # "" where the mode basis exists
+    model_note: str                              # "" where the model's curves exist
+    modes: pd.DataFrame | None = None            # factor, learned, mode, step, inner_product (|⟨ã_m, u_j⟩|)
+    mode_bumps: pd.DataFrame | None = None       # factor, learned, mode, peak_step, peak, final
+    predicted: pd.DataFrame | None = None        # as Explored.inner: the model's |⟨ã_m, a_l⟩|
+    predicted_modes: pd.DataFrame | None = None  # as `modes`: the model's |⟨ã_m, u_j⟩|
+    singular_values: np.ndarray | None = None    # (k,) s_j of T, decreasing
+    curves: dict = dataclasses.field(default_factory=dict, repr=False)  # (basis, predicted) -> (S, n, k̃, k)
 
 
 def model_scope(cfg) -> tuple[str, str]:
@@ -131,24 +144,26 @@ def _peaks(curves, step, rule: BumpRule, index: str) -> pd.DataFrame:
                          "peak": peak[f, m, j], "final": curves[-1, f, m, j]})
 
 
-def _model_tables(run, rule: BumpRule, modes_note: str, model_note: str) -> dict:
-    """Explored's mode-basis and model fields, from the package's own mode basis and model."""
+def model_view(run, rule: BumpRule) -> ModelView:
+    """The run's mode basis and model curves, from the package's own basis and model; bumps by `rule`."""
+    modes_note, model_note = model_scope(run.cfg)
     if modes_note:
-        return dict(modes_note=modes_note, model_note=model_note)
+        return ModelView(modes_note, model_note)
     try:
         prepared = balanced.run_modes(run)
     except ValueError as err:  # dependent targets: the basis says why
         note = f"No mode basis: {err}."
-        return dict(modes_note=note, model_note=note)
+        return ModelView(note, note)
     step = run.step
     mode_curves = np.abs(prepared[1][0])
-    out = dict(modes=_long(mode_curves, step, "mode"), mode_bumps=_peaks(mode_curves, step, rule, "mode"),
-               singular_values=prepared[0].s[0], model_note=model_note, _curves={("mode", False): mode_curves})
+    out = ModelView("", model_note, modes=_long(mode_curves, step, "mode"),
+                    mode_bumps=_peaks(mode_curves, step, rule, "mode"), singular_values=prepared[0].s[0],
+                    curves={("mode", False): mode_curves})
     if not model_note:
         p = balanced.predict_runs([run], prepared=[prepared])[0]
         target, mode = np.abs(p.overlap[0]), np.abs(p.mode_overlap[0])
-        out.update(predicted=_long(target, step, "target"), predicted_modes=_long(mode, step, "mode"))
-        out["_curves"].update({("target", True): target, ("mode", True): mode})
+        out.predicted, out.predicted_modes = _long(target, step, "target"), _long(mode, step, "mode")
+        out.curves.update({("target", True): target, ("mode", True): mode})
     return out
 
 
@@ -179,10 +194,8 @@ def compute(settings: dict, rules: BumpRules, where: str = WHERE, progress=None)
     strength = pd.DataFrame({"target": np.repeat(np.arange(k), len(step)), "step": np.tile(step, k),
                              "strength": strength.T.ravel(), "weight": np.repeat(weights, len(step))})
     loss = pd.DataFrame({"step": step, "loss": run.loss[0]})
-    model = _model_tables(run, rules.inner_product, *model_scope(cfg))
-    model["_curves"] = {("target", False): curves, **model.get("_curves", {})}
     return Explored(cfg, run, rules.inner_product, loss, inner, bumps.drop(columns=["seed", "seed_index"]), strength,
-                    to_toml(settings), trained - start, time.perf_counter() - trained, **model)
+                    to_toml(settings), trained - start, time.perf_counter() - trained)
 
 
 def pair_for(ex: Explored, target: int, factor: int = 0) -> list[int]:

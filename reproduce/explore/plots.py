@@ -127,8 +127,8 @@ def inner_figure(ex: Explored, factor: int, logx: bool, basis: str = "target", m
         heads = [f"target a{l + 1}" for l in range(k)]
         ylabel = "|⟨ã_m, a_l⟩|"
     else:
-        bumps, index, one, many, mode = ex.mode_bumps, "mode", "mode of T", "modes", "uv"[factor]
-        heads = [f"mode {mode}{j + 1} (s{j + 1} = {s:.3g})" for j, s in enumerate(ex.singular_values)]
+        bumps, index, one, many, mode = ex.model.mode_bumps, "mode", "mode of T", "modes", "uv"[factor]
+        heads = [f"mode {mode}{j + 1} (s{j + 1} = {s:.3g})" for j, s in enumerate(ex.model.singular_values)]
         ylabel = f"|⟨ã_m, {mode}_j⟩|"
     bumps = bumps[bumps.factor == factor]
     panels = [dict(title=heads[l], marks=_marks(bumps[bumps[index] == l]), series=with_model(
