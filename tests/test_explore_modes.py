@@ -119,7 +119,7 @@ def test_the_view_draws_each_prediction_dashed_in_its_vectors_colour(ex, basis):
     assert [len(p["series"]) for p in off["panels"]] == [4] * 3 and "simulated" not in str(off["legend"])
 
 
-def test_app_shows_the_note_instead_of_the_mode_view_at_order_3():
+def test_app_shows_the_note_instead_of_the_mode_view_and_the_model_at_order_3():
     from streamlit.testing.v1 import AppTest
     from reproduce.core import paths
     at = AppTest.from_file(str(paths.ROOT / "reproduce" / "explore" / "app.py"), default_timeout=120).run()
@@ -128,7 +128,9 @@ def test_app_shows_the_note_instead_of_the_mode_view_at_order_3():
     assert not at.exception and not at.error and not at.info
     at.number_input(key="order").set_value(3).run()
     assert not at.exception and not at.error
-    assert any("this run has order 3" in i.value and "stays in the target basis" in i.value for i in at.info)
-    assert any("No predicted curves are drawn" in i.value for i in at.info)
+    (note,) = [i.value for i in at.info]  # one note for both choices: the same reason turns both off
+    assert "this run has order 3" in note and "stays in the target basis and no predicted curves" in note
+    at.radio(key="basis").set_value("targets").run()
+    assert [i.value for i in at.info] == [note.replace("the view below stays in the target basis and ", "")]
     at.number_input(key="order").set_value(2).run()  # the choices come back with an order-2 run
     assert not at.exception and not at.info

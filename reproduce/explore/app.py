@@ -140,10 +140,13 @@ def views(ex):
                          key="basis", help="targets: ⟨ã_m, a_l⟩; modes: ⟨ã_m, u_j⟩ (singular vectors of T)")
     with c2:
         model = st.checkbox("balanced-mode model's prediction (dashed)", value=False, key="model")
-    if basis == "modes" and ex.model.modes_note:  # the choice stays, for when the settings allow it again
-        st.info(f"{ex.model.modes_note} The view below stays in the target basis.")
+    notes = {}  # note -> what it turns off; the choices stay, for when the settings allow them again
+    if basis == "modes" and ex.model.modes_note:
+        notes.setdefault(ex.model.modes_note, []).append("the view below stays in the target basis")
     if model and ex.model.model_note:
-        st.info(f"{ex.model.model_note} No predicted curves are drawn.")
+        notes.setdefault(ex.model.model_note, []).append("no predicted curves are drawn")
+    for note, off in notes.items():
+        st.info(f"{note} So {' and '.join(off)}.")
     basis = "mode" if basis == "modes" and not ex.model.modes_note else "target"
     model = model and not ex.model.model_note
     charts.show(plots.inner_figure(ex, factor, logx, basis, model), "inner_plot")

@@ -115,7 +115,7 @@ class ModelView:
 def model_scope(cfg) -> tuple[str, str]:
     """(why the mode basis does not apply, why the model does not), "" where it does. Both are of order-2
     targets; the model is a model of plain gradient descent. Targets that are linearly dependent (rank > N,
-    `ones` at rank ≥ 2) are found by the basis itself (compute)."""
+    `ones` at rank ≥ 2) are found by the basis itself (model_view)."""
     if cfg.order != 2:
         note = (f"The mode basis (singular vectors of T = U S Vᵀ) and the balanced-mode model are of order-2 "
                 f"targets; this run has order {cfg.order}.")
