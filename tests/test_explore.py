@@ -92,8 +92,12 @@ def test_progress_reports_every_recorded_step():
 
 def _views(ex, target=0, factor=0, logx=False):
     pair = core.pair_for(ex, target, factor)
-    return {"loss": plots.loss_figure(ex, logx, True), "strength": plots.strength_figure(ex, logx),
-            "inner": plots.inner_figure(ex, factor, logx), "pair": plots.pair_figure(ex, target, pair, factor, logx)}
+    views = {"loss": plots.loss_figure(ex, logx, True), "strength": plots.strength_figure(ex, logx),
+             "inner": plots.inner_figure(ex, factor, logx), "pair": plots.pair_figure(ex, target, pair, factor, logx)}
+    if not ex.model.model_note:  # the mode basis and the model's dashed curves
+        views.update(inner_modes_model=plots.inner_figure(ex, factor, logx, "mode", model=True),
+                     pair_model=plots.pair_figure(ex, target, pair, factor, logx, model=True))
+    return views
 
 
 def test_figures_have_one_curve_per_pair_and_a_marker_per_bump():
@@ -116,11 +120,12 @@ def test_figures_have_one_curve_per_pair_and_a_marker_per_bump():
 
 @pytest.mark.parametrize("rank,model_rank", [(2, None), (4, None), (8, None), (3, 9), (12, 14)])
 def test_every_curve_of_every_view_has_a_colour_of_its_own(rank, model_rank):
-    """Within a view, one colour per curve (legend entry), kept in every panel; marks black, weights grey."""
+    """Within a view, one colour per curve (legend entry), kept in every panel, and by its dashed prediction;
+    marks black, weights grey; the two line-style entries (simulated, predicted) are black."""
     settings = dict(core.DEFAULTS, rank=rank, N=30, steps=200) | ({"model_rank": model_rank} if model_rank else {})
     ex = core.compute(settings, RULES)
     for name, spec in _views(ex, target=rank - 1).items():
-        legend = {e["name"]: e["color"] for e in spec["legend"]}
+        legend = {e["name"]: e["color"] for e in spec["legend"] if not e.get("style")}
         assert len(set(legend.values())) == len(legend), (name, legend)
         for p in spec["panels"]:
             for s in p["series"]:
@@ -152,7 +157,8 @@ def test_the_explorer_reproduces_the_threads_two_vector_plot():
 # own browser download: reproduce/checks/browser.py, shared with the browser bench (make bench).
 FIGURES = "Array.from(document.querySelectorAll('.explorer-figure'))"
 PLOT_TITLES = f"{FIGURES}.map(e => e.dataset.title).join('|')"
-INNER_LINES = f"+{FIGURES}.find(e => e.dataset.title.includes('|inner product|')).dataset.lines"
+INNER_FIGURE = f"{FIGURES}.find(e => e.dataset.title.includes('|inner product|'))"
+INNER_LINES = f"+{INNER_FIGURE}.dataset.lines"
 # every figure drawn: one canvas per panel, and the chart component said so
 DRAWN = (f"{FIGURES}.length === 4 && {FIGURES}.every(e => e.dataset.drawn && "
          "e.querySelectorAll('canvas').length >= e.figure.panels.length)")
@@ -191,7 +197,14 @@ def test_app_in_a_browser_follows_a_rank_change():
         assert page.evaluate(INNER_LINES) == 9
         page.wait_for_function(DRAWN)
         after = tomllib.loads(page.evaluate(TOML_TEXT))
+        page.get_by_text("modes", exact=True).click()  # the basis switch: Streamlit hides the radio input
+        page.wait_for_function(f"({PLOT_TITLES}).includes('3 learned × 3 modes')")
+        page.get_by_label("balanced-mode model's prediction (dashed)", exact=True).check(force=True)
+        page.wait_for_function(f"{INNER_LINES} === 18")  # each curve and its prediction
+        legend = page.evaluate(f"{INNER_FIGURE}.figure.legend.map(e => e.name)")
+        page.wait_for_function(DRAWN)
     assert not errors, errors
+    assert "dashed: predicted (balanced-mode model)" in legend and "solid: simulated (trained)" in legend
     assert after == {**before, "rank": 3}
     assert core.build_config(after).rank == 3  # the exported file is a valid config
 

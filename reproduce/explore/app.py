@@ -134,8 +134,28 @@ def views(ex):
         charts.show(plots.strength_figure(ex, logx), "strength_plot")
     factor = st.selectbox("factor", range(ex.cfg.order), format_func=lambda f: f"factor {f + 1}",
                           key="factor") if ex.cfg.order > 1 else 0
-    charts.show(plots.inner_figure(ex, factor, logx), "inner_plot")
-    st.caption(f"✕ marks a bump: {ex.rule.describe()}.")
+    c1, c2 = st.columns([1, 1])
+    with c1:
+        basis = st.radio("basis of the inner-product view", ("targets", "modes"), horizontal=True,
+                         key="basis", help="targets: ⟨ã_m, a_l⟩; modes: ⟨ã_m, u_j⟩ (singular vectors of T)")
+    with c2:
+        model = st.checkbox("balanced-mode model's prediction (dashed)", value=False, key="model")
+    notes = {}  # note -> what it turns off; the choices stay, for when the settings allow them again
+    if basis == "modes" and ex.model.modes_note:
+        notes.setdefault(ex.model.modes_note, []).append("the view below stays in the target basis")
+    if model and ex.model.model_note:
+        notes.setdefault(ex.model.model_note, []).append("no predicted curves are drawn")
+    for note, off in notes.items():
+        st.info(f"{note} So {' and '.join(off)}.")
+    basis = "mode" if basis == "modes" and not ex.model.modes_note else "target"
+    model = model and not ex.model.model_note
+    charts.show(plots.inner_figure(ex, factor, logx, basis, model), "inner_plot")
+    st.caption(f"✕ marks a bump: {ex.rule.describe()}." + (
+        " Modes: the singular vectors u_j (factor 1), v_j (factor 2) of T = U S Vᵀ, from the target Grams "
+        "(scurve/modes.py); the same rule marks their bumps." if basis == "mode" else "") + (
+        " Dashed: the balanced-mode model (scurve/balanced.py), C ← C + η(S − CCᵀ)C from the run's step-0 "
+        "state and its target, nothing fitted. It starts from the init's balanced part (P₀ + Q₀)/2, not the "
+        "init itself, so it joins the trained curves only once the plateau has balanced them." if model else ""))
     c1, c2, c3 = st.columns(3)
     with c1:
         target = st.selectbox("target for the two-vector view", range(ex.cfg.rank),
@@ -150,7 +170,7 @@ def views(ex):
                                   format_func=label, key=f"pair_{i}")
         if choice != "auto" and choice < ex.cfg.k_model:
             pair = pair[:i] + [choice] + pair[i + 1:]
-    charts.show(plots.pair_figure(ex, target, pair, factor, logx), "pair_plot")
+    charts.show(plots.pair_figure(ex, target, pair, factor, logx, model), "pair_plot")
     st.caption("auto: the pair of the thread's plot where this target has one (scurve.measure.thread_pair, "
                "figT1's rule: both start nearest the target, the first has a bump and turns away, the second "
                "catches up); else the two that start nearest it. Right: the first against every target.")

@@ -6,6 +6,7 @@ validation as a config file, so a bad setting raises the ConfigError the command
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 import tomllib
 from dataclasses import dataclass
@@ -16,9 +17,9 @@ import pandas as pd
 import tomli_w
 
 from ..core import config, families, paths
-from ..core.bumps import BumpRule, BumpRules
+from ..core.bumps import BumpRule, BumpRules, bump_peaks
 from ..core.results import Run
-from ..scurve import measure
+from ..scurve import balanced, measure
 from ..scurve.config import SCurveConfig
 
 WHERE = "explore.toml"  # errors name the file the exported settings would be saved as
@@ -83,6 +84,88 @@ class Explored:
     train_seconds: float
     analysis_seconds: float
 
+    @functools.cached_property
+    def model(self) -> ModelView:
+        """The mode basis and the balanced-mode model of this run, computed on first use: the page's default
+        views need neither, and at rank 8 they cost a new seed's page ~10 ms of its ~150 (issue 18)."""
+        return model_view(self.run, self.rule)
+
+    def curves(self, basis: str = "target", predicted: bool = False) -> np.ndarray:
+        """|overlaps| (steps, n, k̃, k) of the inner-product view: with the targets a_l or the modes u_j, v_j;
+        trained, or the model's (what the notes of `model` leave available)."""
+        if basis == "target" and not predicted:
+            return np.abs(self.run.overlap[0])
+        return self.model.curves[basis, predicted]
+
+
+@dataclass
+class ModelView:
+    """The mode basis of T = U S Vᵀ (scurve/modes.py) and the balanced-mode model (scurve/balanced.py) of one
+    run, as long tables; None, with the reason in modes_note / model_note, where they do not apply."""
+    modes_note: str                              # "" where the mode basis exists
+    model_note: str                              # "" where the model's curves exist
+    modes: pd.DataFrame | None = None            # factor, learned, mode, step, inner_product (|⟨ã_m, u_j⟩|)
+    mode_bumps: pd.DataFrame | None = None       # factor, learned, mode, peak_step, peak, final
+    predicted: pd.DataFrame | None = None        # as Explored.inner: the model's |⟨ã_m, a_l⟩|
+    predicted_modes: pd.DataFrame | None = None  # as `modes`: the model's |⟨ã_m, u_j⟩|
+    singular_values: np.ndarray | None = None    # (k,) s_j of T, decreasing
+    curves: dict = dataclasses.field(default_factory=dict, repr=False)  # (basis, predicted) -> (S, n, k̃, k)
+
+
+def model_scope(cfg) -> tuple[str, str]:
+    """(why the mode basis does not apply, why the model does not), "" where it does. Both are of order-2
+    targets; the model is a model of plain gradient descent. Targets that are linearly dependent (rank > N,
+    `ones` at rank ≥ 2) are found by the basis itself (model_view)."""
+    if cfg.order != 2:
+        note = (f"The mode basis (singular vectors of T = U S Vᵀ) and the balanced-mode model are of order-2 "
+                f"targets; this run has order {cfg.order}.")
+        return note, note
+    if cfg.optimizer != "gd":
+        return "", (f"The balanced-mode model predicts plain gradient descent ('gd'); this run uses "
+                    f"{cfg.optimizer!r}.")
+    return "", ""
+
+
+def _long(curves, step, index: str) -> pd.DataFrame:
+    """(steps, n, k̃, k) |overlaps| as a long table: factor, learned, `index` (target or mode), step,
+    inner_product."""
+    n, km, k = curves.shape[1:]
+    f, m, l = (a.ravel() for a in np.meshgrid(range(n), range(km), range(k), indexing="ij"))
+    return pd.DataFrame({"factor": np.repeat(f, len(step)), "learned": np.repeat(m, len(step)),
+                         index: np.repeat(l, len(step)), "step": np.tile(step, len(f)),
+                         "inner_product": curves[:, f, m, l].T.ravel()})
+
+
+def _peaks(curves, step, rule: BumpRule, index: str) -> pd.DataFrame:
+    """The rule's bumps of (steps, n, k̃, k) curves: factor, learned, `index`, peak_step, peak, final."""
+    is_bump, peak_index, peak, _ = bump_peaks(np.moveaxis(curves, 0, -1), rule)
+    f, m, j = np.nonzero(is_bump)
+    return pd.DataFrame({"factor": f, "learned": m, index: j, "peak_step": step[peak_index[f, m, j]],
+                         "peak": peak[f, m, j], "final": curves[-1, f, m, j]})
+
+
+def model_view(run, rule: BumpRule) -> ModelView:
+    """The run's mode basis and model curves, from the package's own basis and model; bumps by `rule`."""
+    modes_note, model_note = model_scope(run.cfg)
+    if modes_note:
+        return ModelView(modes_note, model_note)
+    try:
+        prepared = balanced.run_modes(run)
+    except ValueError as err:  # dependent targets: the basis says why
+        note = f"No mode basis: {err}."
+        return ModelView(note, note)
+    step = run.step
+    mode_curves = np.abs(prepared[1][0])
+    out = ModelView("", model_note, modes=_long(mode_curves, step, "mode"),
+                    mode_bumps=_peaks(mode_curves, step, rule, "mode"), singular_values=prepared[0].s[0],
+                    curves={("mode", False): mode_curves})
+    if not model_note:
+        p = balanced.predict_runs([run], prepared=[prepared])[0]
+        target, mode = np.abs(p.overlap[0]), np.abs(p.mode_overlap[0])
+        out.predicted, out.predicted_modes = _long(target, step, "target"), _long(mode, step, "mode")
+        out.curves.update({("target", True): target, ("mode", True): mode})
+    return out
+
 
 def compute(settings: dict, rules: BumpRules, where: str = WHERE, progress=None) -> Explored:
     """Validate, train one seed with the package's trainer, and derive every table the app draws, with the
@@ -101,11 +184,8 @@ def compute(settings: dict, rules: BumpRules, where: str = WHERE, progress=None)
     run = Run(cfg, raw)
     step = run.step
     curves = np.abs(run.overlap[0])  # (steps, n, k̃, k)
-    n, km, k = curves.shape[1:]
-    f, m, l = (a.ravel() for a in np.meshgrid(range(n), range(km), range(k), indexing="ij"))
-    inner = pd.DataFrame({"factor": np.repeat(f, len(step)), "learned": np.repeat(m, len(step)),
-                          "target": np.repeat(l, len(step)), "step": np.tile(step, len(f)),
-                          "inner_product": curves[:, f, m, l].T.ravel()})
+    k = curves.shape[-1]
+    inner = _long(curves, step, "target")
     bumps = pd.DataFrame(measure.find_bumps(run, rules.inner_product),
                          columns=["seed", "seed_index", "factor", "learned", "target", "peak", "peak_step",
                                   "final", "other_rise"])

@@ -9,7 +9,9 @@ Colours: every curve of a view has a colour of its own (one legend entry per col
 every panel of the view: learned vector ã_m takes PALETTE[m], target a_l (and component l) PALETTE[k̃ + l],
 so learned vectors and targets never share one; in the two-vector view the pair is blue (first) and
 orange (second) as in the thread's plot, which no target colour is when k̃ ≥ 2; ✕ bump marks are black,
-reference lines (the weights s_l) dashed grey. A new view is a function returning such a dict, shown with `charts.show(figure, key)`.
+reference lines (the weights s_l) dashed grey. The balanced-mode model's curves are dashed in the colour of
+the simulated curve they predict (series flag `predicted`, legend entry `group`); the legend then names the
+two line styles. A new view is a function returning such a dict, shown with `charts.show(figure, key)`.
 """
 from __future__ import annotations
 
@@ -64,15 +66,29 @@ def figure(title, step, panels, legend, height=300, cols=1, xlog=False, ylog=Fal
 
 
 def legend_of(panels, marks: bool = False) -> list[dict]:
-    """One legend entry per curve name (first appearance), then the ✕ mark if any panel has one."""
-    seen = {}
+    """One legend entry per curve name (first appearance; a predicted curve shows under its simulated twin's),
+    the two line styles where predicted curves are drawn, then the ✕ mark if any panel has one."""
+    seen, predicted = {}, False
     for p in panels:
         for s in p["series"]:
-            if not s["reference"]:
+            predicted |= bool(s.get("predicted"))
+            if not s["reference"] and not s.get("predicted"):
                 seen.setdefault(s["name"], dict(name=s["name"], color=s["color"], dash=s["dash"]))
     refs = {s["color"]: s for p in panels for s in p["series"] if s["reference"]}
     out = list(seen.values()) + [dict(name=s["group"], color=c, dash=True) for c, s in refs.items()]
+    if predicted:  # colour says which vector, the line style which source
+        out += [dict(name="solid: simulated (trained)", color=LOSS, style=True),
+                dict(name="dashed: predicted (balanced-mode model)", color=LOSS, dash=True, style=True)]
     return out + ([dict(name="bump", color=MARK, mark=True)] if marks else [])
+
+
+def with_model(simulated: list[dict], predicted) -> list[dict]:
+    """The simulated series, then the model's curve of each (`predicted`, the same order; None: model off),
+    dashed in its twin's colour and named under its twin in the legend."""
+    if predicted is None:
+        return simulated
+    return simulated + [dict(series(f"{s['name']} predicted", y, s["color"], width=s["width"], dash=True),
+                             group=s["name"], predicted=True) for s, y in zip(simulated, predicted)]
 
 
 def _marks(bumps) -> dict:
@@ -93,34 +109,53 @@ def loss_figure(ex: Explored, logx: bool, logy: bool) -> dict:
                   ylabel="loss")
 
 
-def inner_figure(ex: Explored, factor: int, logx: bool) -> dict:
-    """One panel per target l: |⟨ã_m, a_l⟩| for every learned m; ✕ marks each bump's peak (bump rule)."""
+def _predicted(ex: Explored, basis: str, factor: int, keep, model: bool):
+    """The model's curves (steps, k̃, k) of one factor, or None with the model off."""
+    return ex.curves(basis, predicted=True)[keep][:, factor] if model else None
+
+
+def inner_figure(ex: Explored, factor: int, logx: bool, basis: str = "target", model: bool = False) -> dict:
+    """One panel per target a_l (basis "target") or mode of T (basis "mode": u_j for factor 1, v_j for
+    factor 2): the overlap of every learned m; ✕ marks each bump's peak (bump rule, in that basis);
+    `model`: the balanced-mode model's curves beside them, dashed."""
     k, km = ex.cfg.rank, ex.cfg.k_model
     step, keep = _steps(ex, logx)
-    curves = np.abs(ex.run.overlap[0, :, factor])[keep]  # (steps, k̃, k)
-    bumps = ex.bumps[ex.bumps.factor == factor]
-    panels = [dict(title=f"target a{l + 1}",
-                   series=[series(f"ã{m + 1}", curves[:, m, l], learned_colour(ex, m)) for m in range(km)],
-                   marks=_marks(bumps[bumps.target == l])) for l in range(k)]
-    title = (f"|inner product| of every learned vector with every target, factor {factor + 1}: "
-             f"{km} learned × {k} targets, {len(bumps)} bump(s) ✕")
+    curves = ex.curves(basis)[keep][:, factor]  # (steps, k̃, k)
+    pred = _predicted(ex, basis, factor, keep, model)
+    if basis == "target":
+        bumps, index, one, many = ex.bumps, "target", "target", "targets"
+        heads = [f"target a{l + 1}" for l in range(k)]
+        ylabel = "|⟨ã_m, a_l⟩|"
+    else:
+        bumps, index, one, many, mode = ex.model.mode_bumps, "mode", "mode of T", "modes", "uv"[factor]
+        heads = [f"mode {mode}{j + 1} (s{j + 1} = {s:.3g})" for j, s in enumerate(ex.model.singular_values)]
+        ylabel = f"|⟨ã_m, {mode}_j⟩|"
+    bumps = bumps[bumps.factor == factor]
+    panels = [dict(title=heads[l], marks=_marks(bumps[bumps[index] == l]), series=with_model(
+                   [series(f"ã{m + 1}", curves[:, m, l], learned_colour(ex, m)) for m in range(km)],
+                   None if pred is None else pred[:, :, l].T)) for l in range(k)]
+    title = (f"|inner product| of every learned vector with every {one}, factor {factor + 1}: "
+             f"{km} learned × {k} {many}, {len(bumps)} bump(s) ✕")
     return figure(title, step, panels, legend_of(panels, marks=True), height=220, cols=min(k, 4),
-                  xlog=logx, ylabel="|⟨ã_m, a_l⟩|")
+                  xlog=logx, ylabel=ylabel)
 
 
-def pair_figure(ex: Explored, target: int, pair: list[int], factor: int, logx: bool) -> dict:
-    """The thread's view: two learned vectors against one target, and the first against every target."""
+def pair_figure(ex: Explored, target: int, pair: list[int], factor: int, logx: bool,
+                model: bool = False) -> dict:
+    """The thread's view: two learned vectors against one target, and the first against every target;
+    `model`: the balanced-mode model's curves beside them, dashed."""
     step, keep = _steps(ex, logx)
-    curves = np.abs(ex.run.overlap[0, :, factor])[keep]  # (steps, k̃, k)
+    curves = ex.curves()[keep][:, factor]  # (steps, k̃, k)
+    pred = _predicted(ex, "target", factor, keep, model)
     first = pair[0]
     bumps = ex.bumps[(ex.bumps.factor == factor) & (ex.bumps.target == target) & ex.bumps.learned.isin(pair)]
-    left = dict(title=f"two learned vectors against target a{target + 1}",
-                series=[series(f"ã{m + 1}", curves[:, m, target], PALETTE[i], width=2.5)
-                        for i, m in enumerate(pair)], marks=_marks(bumps))
-    right = dict(title=f"ã{first + 1} against every target",
-                 series=[series(f"ã{first + 1}·a{l + 1}" + (" (this target)" if l == target else ""),
-                                curves[:, first, l], target_colour(ex, l), width=2.5 if l == target else 1.2)
-                         for l in range(ex.cfg.rank)])
+    left = dict(title=f"two learned vectors against target a{target + 1}", marks=_marks(bumps), series=with_model(
+        [series(f"ã{m + 1}", curves[:, m, target], PALETTE[i], width=2.5) for i, m in enumerate(pair)],
+        None if pred is None else [pred[:, m, target] for m in pair]))
+    right = dict(title=f"ã{first + 1} against every target", series=with_model(
+        [series(f"ã{first + 1}·a{l + 1}" + (" (this target)" if l == target else ""), curves[:, first, l],
+                target_colour(ex, l), width=2.5 if l == target else 1.2) for l in range(ex.cfg.rank)],
+        None if pred is None else pred[:, first].T))
     panels = [left, right]
     return figure(f"the thread's view: two learned vectors, one target (factor {factor + 1})", step, panels,
                   legend_of(panels, marks=len(bumps) > 0), height=300, cols=2, xlog=logx)
