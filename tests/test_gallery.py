@@ -10,6 +10,7 @@ import struct
 
 import pytest
 
+from reproduce import answer
 from reproduce.checks import gallery
 from reproduce.core import paths
 
@@ -34,8 +35,9 @@ def _copy(root):
     (lambda r: _append(r / "paper/gallery/fig03_rank1_loss.png", "x"), "fig03_rank1_loss: the thumbnail"),
     (lambda r: _replace(r / "paper/gallery/claims.csv", ",PASS,", ",FAIL,", 1), "claims.csv: not the claims"),
     (lambda r: _replace(r / "paper/gallery/claims.md", "| PASS |", "| **FAIL** |", 1), "claims.md: not the table"),
-    (lambda r: _replace(r / "README.md", " pass, ", " passed, ", 1), "README.md: the gallery section"),
-    (lambda r: _replace(r / "README.md", "[T3_single_pair: ", "[T3_single_pair: about ", 1), "README.md: the answer"),
+    (lambda r: _replace(r / "README.md", "**Claims**: ", "**Claims:** ", 1), "README.md: the gallery section"),
+    (lambda r: _replace(r / "README.md", f"[{answer.FRONT_PAGE[0]}: ", f"[{answer.FRONT_PAGE[0]}: about ", 1),
+     "README.md: the answer"),
 ])
 def test_a_stale_gallery_is_caught(tmp_path, spoil, expect):
     _copy(tmp_path)
