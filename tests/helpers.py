@@ -87,3 +87,13 @@ def small_filesystem(where: Path, options: str):
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def one_line_error(proc, *must_contain) -> str:
+    """The one stderr line of a bad-input exit (code 2, no traceback), holding each of `must_contain`."""
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    for text in must_contain:
+        assert text in lines[0], lines[0]
+    return lines[0]

@@ -1,7 +1,8 @@
 """Every bad input is one line on stderr naming the file (and key) and what to do, a non-zero exit, no
 traceback and nothing written; `--set key=value` overrides any config key with the same checks. So is
-every place a command or make writes that cannot take the files (a file in the way, a folder that cannot be
-created or written, a full disk), checked before any work; a write that fails anyway leaves nothing."""
+every place a command writes that cannot take the files (a file in the way, a folder that cannot be
+created or written, a full disk), checked before any work; a write that fails anyway leaves nothing
+(make, regen and spread: tests/test_write_places.py)."""
 import contextlib
 import errno
 import json
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import copy_project, make, small_filesystem
+from helpers import one_line_error, small_filesystem
 from reproduce.core import paths
 
 TINY = "order = 2\nrank = 2\nN = 6\nlr = 0.1\nsteps = 20\nseeds = 2\nrecord_points = 10\n"
@@ -23,15 +24,6 @@ TINY = "order = 2\nrank = 2\nN = 6\nlr = 0.1\nsteps = 20\nseeds = 2\nrecord_poin
 def cli(*args, **kw):
     return subprocess.run([sys.executable, "-m", "reproduce", *args], capture_output=True, text=True,
                           cwd=paths.ROOT, timeout=120, **kw)
-
-
-def one_line_error(proc, *must_contain):
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
-    for text in must_contain:
-        assert text in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.fixture
@@ -299,65 +291,3 @@ def test_results_folder_that_is_a_file(tmp_path):
     line = one_line_error(cli("plot", "fig01_scalar", "--results", str(write(tmp_path, "f", "x")),
                               "--out", str(tmp_path / "figs")), "is a file, not a results folder")
     assert "--results" in line and not (tmp_path / "figs").exists()
-
-
-# make: the guard checks every folder the goals write before any recipe runs (one line, exit 2)
-MAKE_PLACES = {
-    # name: (goal, what is in the way, a folder created as a file)
-    "results": ("train", "data/results"),
-    "build_stamps": ("train", "build"),
-    "figures": ("figures", "paper/figures"),
-    "baselines": ("regen", "tests/baselines"),
-    "portable": ("portable", "data/results-portable"),
-}
-
-
-@pytest.mark.parametrize("case", MAKE_PLACES)
-def test_make_stops_before_any_recipe_when_a_folder_is_a_file(case, tmp_path):
-    goal, blocked = MAKE_PLACES[case]
-    project = copy_project(tmp_path / "p", {"fig01_scalar": (paths.CONFIGS / "fig01_scalar.toml").read_text()})
-    target = project / blocked
-    if target.is_dir():
-        target.rmdir()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("in the way")
-    before = sorted(p.relative_to(project) for p in project.rglob("*"))
-    out, _ = make(project, goal).communicate(timeout=120)
-    lines = out.strip().splitlines()
-    assert len(lines) == 1 and "*** " in lines[0] and "Traceback" not in out, out
-    assert f"*** {blocked}: is a file, not a folder; remove or rename it" in lines[0]
-    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before  # not even build/deps.mk
-
-
-def test_make_stops_on_a_read_only_results_folder(tmp_path):
-    project = copy_project(tmp_path / "p", {"fig01_scalar": (paths.CONFIGS / "fig01_scalar.toml").read_text()})
-    with small_filesystem(project / "data" / "results", "ro,size=64k"):
-        proc = make(project, "train")
-        out, _ = proc.communicate(timeout=120)
-        assert proc.returncode == 2 and len(out.strip().splitlines()) == 1, out
-        assert "data/results: cannot write there (Read-only file system)" in out
-    assert not (project / "build" / "deps.mk").exists()
-
-
-def test_regen_stops_before_any_test_when_baselines_cannot_be_written(tmp_path):
-    """`pytest --regen-baselines` run directly (not through make): the conftest checks the folder first."""
-    project = copy_project(tmp_path / "p", {})
-    (project / "tests").mkdir()
-    shutil.copy(paths.ROOT / "tests" / "conftest.py", project / "tests")
-    (project / "tests" / "test_never.py").write_text("def test_never():\n    raise AssertionError('ran')\n")
-    (project / "tests" / "baselines").write_text("in the way")
-    proc = subprocess.run([sys.executable, "-m", "pytest", "--regen-baselines", "-p", "no:cacheprovider",
-                           "tests"], cwd=project, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(project)})
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert f"{project / 'tests' / 'baselines'}: is a file, not a folder" in proc.stdout + proc.stderr
-    assert "ran" not in proc.stdout + proc.stderr
-
-
-def test_spread_checks_its_variant_folder_before_training(tmp_path):
-    project = copy_project(tmp_path / "p", {"fig01_scalar": (paths.CONFIGS / "fig01_scalar.toml").read_text()})
-    (project / "data" / "results-portable").write_text("in the way")
-    proc = subprocess.run([sys.executable, "-m", "reproduce", "spread", "fig01_scalar", "--variant", "portable",
-                           "--train-only"], cwd=project, capture_output=True, text=True, timeout=120)
-    line = one_line_error(proc, "is a file, not a folder")
-    assert str(project / "data" / "results-portable") in line
