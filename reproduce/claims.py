@@ -5,7 +5,7 @@
 A claim's one home is the `claims` function of its figure module (statement, expectation, the sentence
 the report may say); this module collects them. A verdict that differs between numerically different but
 correct machines is not a finding: `make spread` records each claim's verdict under every kernel variant
-it trains (VERDICTS, tests/baselines/verdicts.csv), and a claim whose verdicts there and here are not all
+it trains (paths.VERDICTS, tests/baselines/verdicts.csv), and a claim whose verdicts there and here are not all
 the same is reported UNDETERMINED, with the verdicts in `measured`.
 """
 from __future__ import annotations
@@ -19,7 +19,6 @@ from .core import bumps, paths
 from .core.results import write_text
 from .figures.common import CLAIM_COLUMNS
 
-VERDICTS = paths.BASELINES / "verdicts.csv"   # claim_id, variant, verdict (written by `make spread`)
 
 
 def collect(results_dir: Path = paths.RESULTS, raw: bool = False,
@@ -33,7 +32,7 @@ def collect(results_dir: Path = paths.RESULTS, raw: bool = False,
     return table if raw else undetermined_across_variants(table, recorded_verdicts())
 
 
-def recorded_verdicts(path: Path = VERDICTS) -> pd.DataFrame:
+def recorded_verdicts(path: Path = paths.VERDICTS) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=["claim_id", "variant", "verdict"])
     return pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -80,6 +80,9 @@ def test_deps_finds_data_files_read_by_name():
     rules = deps.make_rules()
     fig03 = next(line for line in rules.splitlines() if line.startswith("paper/figures/fig03_rank1_loss.png"))
     assert "data/bump.toml" in fig03 and "reproduce/figures/matplotlibrc" in fig03
+    # the verdicts `make spread` records decide which claims are UNDETERMINED: a new spread remakes claims.csv
+    claim_sources = next(line for line in rules.splitlines() if line.startswith("CLAIMS_SRC :="))
+    assert "tests/baselines/verdicts.csv" in claim_sources.split()
 
 
 def test_switching_device_retrains(tmp_path):

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .. import figures
-from ..claims import VERDICTS, recorded_verdicts
+from ..claims import recorded_verdicts
 from ..core import bumps, config, families, paths
 from ..core.errors import BadInput
 from ..core.results import write_text
@@ -80,7 +80,7 @@ def measure(stems: list[str] | None = None, variants: list[str] | None = None, r
     for name in variants:  # every place this writes, before anything trains
         paths.check_writable(variant_dir(name))
     if not train_only:
-        paths.check_writable(paths.SPREAD.parent, files=(paths.SPREAD.name, VERDICTS.name))
+        paths.check_writable(paths.SPREAD.parent, files=(paths.SPREAD.name, paths.VERDICTS.name))
     rules = bumps.load_rules()
     rows, verdicts = [], []
     for name in variants:
@@ -90,6 +90,8 @@ def measure(stems: list[str] | None = None, variants: list[str] | None = None, r
         for stem in stems:
             res = figures.load_for(stem, folder)
             rows += deviation_rows(stem, name, figures.regression_data(stem, res, rules).reset_index(drop=True))
+            if res.meta.get("overrides"):  # shortened by ci_set (one seed): not the config's verdicts
+                continue
             verdicts += [dict(claim_id=c["claim_id"], variant=name, verdict=c["verdict"])
                          for c in figures.module(stem).claims(res, rules)]
     if train_only:
@@ -102,9 +104,9 @@ def measure(stems: list[str] | None = None, variants: list[str] | None = None, r
     redone = {(v["claim_id"], v["variant"]) for v in verdicts}
     vt = _merged(recorded_verdicts(), verdicts, ["claim_id", "variant", "verdict"],
                  lambda t: [(c, v) not in redone for c, v in zip(t.claim_id, t.variant)])
-    write_text(VERDICTS, vt.sort_values(["claim_id", "variant"]).to_csv(index=False))
+    write_text(paths.VERDICTS, vt.sort_values(["claim_id", "variant"]).to_csv(index=False))
     worst = pd.DataFrame(rows, columns=COLUMNS).sort_values("rel", ascending=False).head(5)
-    print(f"wrote {paths.SPREAD} ({len(rows)} rows) and {VERDICTS}; largest relative deviations:")
+    print(f"wrote {paths.SPREAD} ({len(rows)} rows) and {paths.VERDICTS}; largest relative deviations:")
     print(worst.to_string(index=False))
     flipped = vt.groupby("claim_id").verdict.nunique()
     print(f"claims whose verdict differs between variants: {', '.join(flipped[flipped > 1].index) or 'none'}")

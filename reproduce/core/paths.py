@@ -24,6 +24,7 @@ BUMP_RULE = ROOT / "data" / "bump.toml"  # the one definition of a "bump" (thres
 CLAIMS = RESULTS / "claims.csv"
 OVERRIDES = RESULTS / "overrides"       # generated: runs with --set/--steps, one folder per config hash
 SPREAD = BASELINES / "spread.csv"       # measured cross-platform deviations (python -m reproduce spread)
+VERDICTS = BASELINES / "verdicts.csv"   # claim verdicts per kernel variant (python -m reproduce spread)
 SPEC = PAPER / "spec"                    # what each figure reproduces, its settings and claims
 BUILD = ROOT / "build"                   # make's stamps: deps.mk, device, make.lock
 
