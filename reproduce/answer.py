@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-# The answer to the thread's question in five sentences (issue 18): what causes the bumps (a model that
+# The answer to the thread's question in five sentences: what causes the bumps (a model that
 # predicts them from the init and the target, figT6), how often and in which regimes the other learned
 # vectors are needed (an intervention, figT7), and where the bumps live. The report's thread section and
 # the README's first screen open with them.

@@ -54,7 +54,7 @@ SCALING_STEPS = 1000
 AGREE_RTOL = 1e-9    # float64 on both sides; round-off (~1e-16) grows by at most ~1e4 through a saddle
 LOSS_FLOOR = 1e-12   # below this fraction of L₀ the dense loss itself has no 1e-9 relative accuracy
 REPEATS = 3          # every time is the best of this many runs: the machine is shared and noisy
-SPEEDUP_TARGETS = {"rank4_N100": 50, "order3_N30_rank3": 200, "order4_N30_rank5": 200}  # issue 5
+SPEEDUP_TARGETS = {"rank4_N100": 50, "order3_N30_rank3": 200, "order4_N30_rank5": 200}  # promised speed-ups over the baseline
 
 
 def case_config(settings: dict, seeds: int = SEEDS, device: str = "cpu") -> SCurveConfig:

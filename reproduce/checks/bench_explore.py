@@ -11,7 +11,7 @@ of a case retrains (a new seed or rank) except the log-axis one, so rank 8, N 10
 worst case of rank <= 8, N <= 1000. Also per press: the server's own "page built" time and the CPU seconds
 of the server and the browser processes (/proc), which move far less with the machine's load than wall
 time does. The table is printed and written to data/results/bench_explore.csv with the load average.
-TARGET_S is the median the worst case must reach on a quiet 2-core machine (issue 21).
+TARGET_S is the median the worst case must reach on a quiet 2-core machine.
 """
 from __future__ import annotations
 

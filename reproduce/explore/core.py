@@ -87,7 +87,7 @@ class Explored:
     @functools.cached_property
     def model(self) -> ModelView:
         """The mode basis and the balanced-mode model of this run, computed on first use: the page's default
-        views need neither, and at rank 8 they cost a new seed's page ~10 ms of its ~150 (issue 18)."""
+        views need neither, and at rank 8 they cost a new seed's page ~10 ms of its ~150."""
         return model_view(self.run, self.rule)
 
     def curves(self, basis: str = "target", predicted: bool = False) -> np.ndarray:

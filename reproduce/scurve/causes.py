@@ -25,7 +25,7 @@ from ..core.bumps import BumpRule, bump_peaks
 from ..core.stats import bootstrap, ratio
 from .measure import norm_decay_end
 
-# --- thresholds, fixed before the verdicts they decide were computed (issue 18) ---
+# --- thresholds, fixed before the verdicts they decide were computed ---
 LEARNING_LOSS_FRAC = 1e-3  # the learning window ends where the loss first falls to 1e-3·L0: every
 #                            component is then learned to three decades and the vectors only settle
 REAL_DECAY_FRAC = 0.5      # a real norm-decay phase: Σ‖ã‖² falls to at most half its start (Q7's test);
