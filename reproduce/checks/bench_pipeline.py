@@ -53,8 +53,9 @@ def copy_tree(root: Path):
 def make_env(python: str) -> dict:
     """The Makefile's "active environment" mode (CONDA_DEFAULT_ENV set, not base) runs `python` with no
     install step, so this Python goes first on PATH. Not PY=… on the command line: make hands that to every
-    nested make (the tests run make), and not the MAKEFLAGS of a `make bench` around us either."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    nested make (the tests run make), and not the MAKEFLAGS of a `make bench` around us either. No
+    PYTHONPATH: the copy's own package must be the one imported (the report's kernel included)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHONPATH")}
     env.update(CONDA_DEFAULT_ENV="reproduce-bench", PATH=f"{Path(python).parent}{os.pathsep}{env['PATH']}")
     return env
 
