@@ -205,8 +205,8 @@ def claims(res, rules):
               "vectors: k̃ = 4 bumps in more seeds than the control k̃ = 1 on the same targets",
               f"k̃ = 4 {fmt(eq4)}; control k̃ = 1 {fmt(eq1)}", "k̃ = 4's 95 % interval above k̃ = 1's",
               eq4.seed_lo > eq1.seed_hi,
-              says={"PASS": "Where a single pair cannot bump (orthonormal targets of equal weight), several "
-                            "learned vectors do: the bumps there come from the learned vectors' interaction.",
+              says={"PASS": "Where a single pair does not bump (orthonormal targets of equal weight), several "
+                            "learned vectors do: there, bumps need more than one learned vector.",
                     "FAIL": "On orthonormal targets of equal weight, several learned vectors do not bump more "
                             "often than a single pair."}),
         claim("T3_share_by_ktilde", res.stem, "the share of learned vectors that bump falls as k̃ grows "
